@@ -1,0 +1,309 @@
+"""The ``cold`` command: train, sample, restore, generate, info.
+
+    cold train PRESET [--scale smoke|cpu|paper] [--set key=value ...] [--out DIR] [--resume]
+    cold sample CHECKPOINT [--method tacos|naive|direct] [--n N] [--seed S] [--out grid.png]
+    cold restore CHECKPOINT IMAGE... [--t T] [--method M] [--out DIR]
+    cold generate CHECKPOINT [--n N] [--noise-std 0.002] [--method M] [--seed S] [--out DIR]
+    cold info CHECKPOINT
+    cold presets
+
+CHECKPOINT is a shipped model name (``cold info mnist-blur``), a training run directory or a
+checkpoint directory.  Errors are printed as one line (``--debug`` shows the traceback).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+EPILOG = "Run 'cold COMMAND --help' for the options of a command."
+
+
+class CLIError(Exception):
+    pass
+
+
+def _device(name: str | None) -> str:
+    import torch
+
+    if name in (None, "auto"):
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise CLIError("--device cuda was asked for but no CUDA device is available")
+    return name
+
+
+# ----------------------------------------------------------------------------- commands
+def cmd_presets(args):
+    from .presets import PRESETS
+
+    for name, p in PRESETS.items():
+        b = p["base"]
+        print(f"{name:38s} section {b['section']:4s} data {b['data']['dataset']}"
+              f"{' (stand-in)' if 'stand-in' in b['notes'] else ''}")
+
+
+def cmd_train(args):
+    from .presets import apply_overrides, preset_config
+    from .training import train
+
+    cfg = apply_overrides(preset_config(args.preset, args.scale), args.set)
+    out = Path(args.out or f"runs/{args.preset}-{args.scale}")
+    print(f"training {args.preset} at {args.scale} scale into {out} "
+          f"({cfg['train']['steps']} steps, batch {cfg['train']['batch_size']})", file=sys.stderr)
+    final = train(cfg, out, resume=args.resume, progress=not args.no_progress, device=args.device)
+    print(final)
+
+
+def _test_images(m, n: int):
+    from .training import build_datasets, first_images
+
+    cfg = json.loads(json.dumps(m.config))
+    cfg["data"]["augment"] = False
+    cfg["data"].pop("limit", None)
+    ds, _ = build_datasets(cfg, split="test")
+    return first_images(ds, n)
+
+
+def _prepare_partners(m, n_max: int = 256):
+    """Animorphosis models need partner images to draw the state from."""
+    if m.config["degradation"]["preset"].endswith("animorph") and getattr(m.degradation, "partners", None) is None:
+        from .training import build_datasets, first_images
+
+        cfg = json.loads(json.dumps(m.config))
+        cfg["data"]["augment"] = False
+        _, partners = build_datasets(cfg, split="test")
+        if partners is None:
+            raise CLIError("this animorphosis model has no partner dataset configured")
+        m.degradation.set_partners(first_images(partners, n_max))
+
+
+def cmd_sample(args):
+    import torch
+
+    from . import load
+    from .training import sample_grid, save_grid
+    from .sampling import sample
+
+    m = load(args.checkpoint, device=_device(args.device))
+    _prepare_partners(m)
+    dev = next(m.model.parameters()).device
+    x0 = _test_images(m, args.n).to(dev)
+    D = m.degradation
+    t = D.T if args.t is None else args.t
+    g = torch.Generator().manual_seed(args.seed)
+    state = D.sample_state(x0, generator=g)
+    x_t = D(x0, t, state)
+    direct = sample(m.model, D, x_t, t, method="direct", state=state)
+    restored = sample(m.model, D, x_t, t, method=args.method, state=state)
+    out = Path(args.out)
+    save_grid([x_t, direct, restored, x0], out)
+    rmse = lambda a: float(((a.clamp(-1, 1) - x0) / 2).pow(2).mean().sqrt())
+    print(f"{out}: columns degraded | direct | {args.method} | original; RMSE in [0,1]: "
+          f"degraded {rmse(x_t):.4f}, direct {rmse(direct):.4f}, {args.method} {rmse(restored):.4f}")
+
+
+def load_image_file(path: str, channels: int, size: int, max_pixels: int = 40_000_000):
+    """Read an image file as a (1, C, size, size) tensor in [-1, 1] (resize + centre crop)."""
+    import numpy as np
+    import torch
+    from PIL import Image, UnidentifiedImageError
+
+    Image.MAX_IMAGE_PIXELS = max_pixels
+    try:
+        with Image.open(path) as im:
+            im.load()
+            if im.width * im.height > max_pixels:
+                raise CLIError(f"{path}: image of {im.width}x{im.height} pixels exceeds the limit of {max_pixels}")
+            if im.mode in ("RGBA", "LA", "P"):
+                im = im.convert("RGBA")
+                bg = Image.new("RGBA", im.size, (255, 255, 255, 255))
+                im = Image.alpha_composite(bg, im)
+            im = im.convert("L" if channels == 1 else "RGB")
+            scale = size / min(im.size)
+            im = im.resize((max(size, round(im.width * scale)), max(size, round(im.height * scale))),
+                           Image.BICUBIC)
+            left, top = (im.width - size) // 2, (im.height - size) // 2
+            im = im.crop((left, top, left + size, top + size))
+            a = np.asarray(im, dtype=np.float32)
+    except (UnidentifiedImageError, Image.DecompressionBombError) as e:
+        raise CLIError(f"{path}: not a readable image ({e})") from None
+    except FileNotFoundError:
+        raise CLIError(f"{path}: no such file") from None
+    a = a[None] if a.ndim == 2 else a.transpose(2, 0, 1)
+    return torch.from_numpy(a / 127.5 - 1.0)[None]
+
+
+def cmd_restore(args):
+    from . import load
+    from .sampling import sample
+    from .training import save_grid
+
+    m = load(args.checkpoint, device=_device(args.device))
+    D = m.degradation
+    C, S, _ = m.image_shape
+    t = D.T if args.t is None else args.t
+    if not 0 <= t <= D.T:
+        raise CLIError(f"--t {t} is out of range 0..{D.T} for this model")
+    if D.random and args.method != "direct":
+        print(f"note: {D.name} is a random degradation; TACoS uses a freshly drawn state "
+              f"(seed {args.seed})", file=sys.stderr)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    import torch
+    dev = next(m.model.parameters()).device
+    for path in args.images:
+        x = load_image_file(path, C, S).to(dev)
+        y = sample(m.model, D, x, t, method=args.method, generator=torch.Generator().manual_seed(args.seed))
+        target = out / f"{Path(path).stem}-restored.png"
+        save_grid([y], target, pad=0)
+        print(target)
+
+
+def cmd_generate(args):
+    import torch
+
+    from . import load
+    from .priors import generation_start
+    from .sampling import sample
+    from .training import save_grid
+
+    m = load(args.checkpoint, device=_device(args.device))
+    if m.prior is None:
+        raise CLIError(f"{args.checkpoint} is a restoration model without a generation prior; "
+                       f"use a *-generation (or noise) model")
+    _prepare_partners(m)
+    D = m.degradation
+    g = torch.Generator().manual_seed(args.seed)
+    dev = next(m.model.parameters()).device
+    kw = {}
+    if args.noise_std is not None:
+        kw["noise_std"] = args.noise_std
+    elif "noise_std" in (m.config.get("prior") or {}):
+        kw["noise_std"] = float(m.config["prior"]["noise_std"])
+    x_T, state = generation_start(D, m.prior, args.n, m.image_shape, generator=g, device=dev,
+                                  fixed_noise=args.fixed_noise, **kw)
+    x0 = sample(m.model, D, x_T, D.T, method=args.method, state=state, generator=g)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    for i in range(args.n):
+        save_grid([x0[i:i + 1]], out / f"{i:04d}.png", pad=0)
+    save_grid([x_T, x0], out / "grid.png")
+    print(f"{args.n} images in {out} (grid.png: x_T | generated, {args.method}, "
+          f"noise_std {kw.get('noise_std', 0.0)})")
+
+
+def cmd_info(args):
+    from . import load
+
+    m = load(args.checkpoint)
+    c = m.config
+    n_params = sum(p.numel() for p in m.model.parameters())
+    info = {
+        "name": c.get("name"), "path": str(m.path), "section": c.get("section"),
+        "scale": c.get("scale"), "step": c.get("step"),
+        "degradation": {"preset": c["degradation"]["preset"], **m.degradation.config()},
+        "data": c["data"], "model": c["model"], "parameters": n_params,
+        "weights": "EMA" if m.ema else "online",
+        "prior": (c.get("prior_fitted") or {}).get("kind"),
+        "meta": c.get("meta"), "notes": c.get("notes"),
+    }
+    print(json.dumps(info, indent=2, default=str))
+
+
+# ----------------------------------------------------------------------------- parser
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="cold", description="Cold Diffusion: train, sample, restore "
+                                "and generate with generalized (cold) diffusion models.", epilog=EPILOG)
+    p.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    s = sub.add_parser("train", help="train a model from a preset",
+                       description="Train the restoration network R of a preset (see 'cold presets').")
+    s.add_argument("preset", help="training preset, e.g. mnist-blur, cifar10-blur-generation")
+    s.add_argument("--scale", choices=["smoke", "cpu", "paper"], default="cpu",
+                   help="smoke: seconds (CI); cpu: <= 30 min on 2 cores; paper: the paper's settings (GPU)")
+    s.add_argument("--set", action="append", metavar="KEY=VALUE",
+                   help="override a config value, e.g. --set train.steps=100 --set data.folder=/data/celeba")
+    s.add_argument("--out", help="run directory (default runs/PRESET-SCALE)")
+    s.add_argument("--resume", action="store_true", help="continue the run in --out from its latest checkpoint")
+    s.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    s.add_argument("--no-progress", action="store_true", help="no progress bar")
+    s.set_defaults(fn=cmd_train)
+
+    s = sub.add_parser("sample", help="degrade test images, restore them, save a grid",
+                       description="Grid columns: degraded | direct | sampled | original (as the paper's figures).")
+    s.add_argument("checkpoint")
+    s.add_argument("--method", choices=["tacos", "naive", "direct"], default="tacos")
+    s.add_argument("--n", type=int, default=8, help="number of test images")
+    s.add_argument("--t", type=int, default=None, help="severity (default T)")
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--out", default="grid.png")
+    s.add_argument("--device", default="auto")
+    s.set_defaults(fn=cmd_sample)
+
+    s = sub.add_parser("restore", help="restore your own degraded images",
+                       description="Each image is converted to the model's channels and size "
+                                   "(short side resized, centre crop), restored and saved as PNG.")
+    s.add_argument("checkpoint")
+    s.add_argument("images", nargs="+", metavar="IMAGE")
+    s.add_argument("--t", type=int, default=None, help="severity of the degradation (default T)")
+    s.add_argument("--method", choices=["tacos", "naive", "direct"], default="tacos")
+    s.add_argument("--seed", type=int, default=0, help="seed of the degradation state for random degradations")
+    s.add_argument("--out", default="restored")
+    s.add_argument("--device", default="auto")
+    s.set_defaults(fn=cmd_restore)
+
+    s = sub.add_parser("generate", help="generate images from the fitted prior",
+                       description="Draw x_T from the model's prior (e.g. GMM of mean colours) and run the sampler.")
+    s.add_argument("checkpoint")
+    s.add_argument("--n", type=int, default=16)
+    s.add_argument("--noise-std", type=float, default=None,
+                   help="symmetry-breaking noise added to x_T (Section 5.2; default: the preset's, 0.002)")
+    s.add_argument("--method", choices=["tacos", "naive", "direct"], default="tacos")
+    s.add_argument("--fixed-noise", action="store_true",
+                   help="noise models: keep z fixed (Table 5 'Fixed Noise') instead of re-estimating it (DDIM)")
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--out", default="generated")
+    s.add_argument("--device", default="auto")
+    s.set_defaults(fn=cmd_generate)
+
+    s = sub.add_parser("info", help="describe a checkpoint")
+    s.add_argument("checkpoint")
+    s.set_defaults(fn=cmd_info)
+
+    s = sub.add_parser("presets", help="list the training presets")
+    s.set_defaults(fn=cmd_presets)
+    return p
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "fn", None):
+        parser.print_help()
+        return 2
+    for name in ("n",):
+        if getattr(args, name, 1) is not None and getattr(args, name, 1) < 1:
+            parser.error(f"--{name} must be at least 1")
+    try:
+        args.fn(args)
+    except KeyboardInterrupt:
+        print("cold: interrupted", file=sys.stderr)
+        return 130
+    except Exception as e:  # one clear line, not a traceback
+        if args.debug:
+            raise
+        from .checkpoint import CheckpointError
+        from .training import TrainingError
+
+        known = (CLIError, CheckpointError, TrainingError, ValueError, FileNotFoundError)
+        kind = "" if isinstance(e, known) else f"{type(e).__name__}: "
+        print(f"cold: error: {kind}{e}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

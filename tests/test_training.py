@@ -1,0 +1,183 @@
+"""Training: the loss decreases, resume is exact, a killed run recovers, checkpoints are safe."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+import cold
+from cold import checkpoint as ckpt
+from cold.presets import PRESETS, SCALES, apply_overrides, preset_config
+from cold.training import BatchPlan, TrainingError, train
+
+needs_mnist = pytest.mark.skipif(not (Path(os.environ.get("COLD_DATA_DIR", "")) / "mnist.npz").is_file(),
+                                 reason="MNIST not found in COLD_DATA_DIR")
+
+
+def smoke_cfg(preset="mnist-blur", **train_over):
+    cfg = preset_config(preset, "smoke")
+    cfg["train"].update(train_over)
+    return cfg
+
+
+def weights(path, name=ckpt.MODEL):
+    return ckpt.read_weights(Path(path) / name)
+
+
+def test_every_preset_builds_at_every_scale():
+    for name in PRESETS:
+        for scale in SCALES:
+            cfg = preset_config(name, scale)
+            assert cfg["scale"] == scale and cfg["model"]["channels"] == cfg["data"]["channels"]
+            D = ckpt.build_degradation(cfg)
+            assert D.T >= 1
+            ckpt.build_model(cfg)
+    paper = preset_config("cifar10-blur", "paper")["train"]
+    assert (paper["lr"], paper["batch_size"], paper["grad_accum"], paper["ema_decay"],
+            paper["ema_every"], paper["steps"]) == (2e-5, 32, 2, 0.995, 10, 700_000)
+    assert preset_config("mnist-inpaint", "paper")["train"]["batch_size"] == 64
+    with pytest.raises(ValueError, match="unknown training preset"):
+        preset_config("mnist-sharpen")
+
+
+def test_overrides():
+    cfg = apply_overrides(preset_config("mnist-blur", "smoke"),
+                          ["train.steps=12", "model.dim_mults=[1,2,2]", "data.folder=/x/y",
+                           "degradation.overrides.T=7"])
+    assert cfg["train"]["steps"] == 12 and cfg["model"]["dim_mults"] == [1, 2, 2]
+    assert cfg["data"]["folder"] == "/x/y" and ckpt.build_degradation(cfg).T == 7
+    with pytest.raises(ValueError, match="unknown section"):
+        apply_overrides(cfg, ["nope.x=1"])
+    with pytest.raises(ValueError, match="key=value"):
+        apply_overrides(cfg, ["train.steps"])
+
+
+def test_batch_plan_is_a_permutation_per_epoch():
+    plan = BatchPlan(10, 4, seed=3)
+    idx = torch.cat([plan.indices(m) for m in range(5)])  # 20 positions = 2 epochs
+    assert sorted(idx[:10].tolist()) == list(range(10)) and sorted(idx[10:].tolist()) == list(range(10))
+    assert torch.equal(BatchPlan(10, 4, seed=3).indices(4), plan.indices(4))
+
+
+@needs_mnist
+def test_loss_decreases(tmp_path):
+    cfg = smoke_cfg(steps=40, batch_size=8, lr=2e-3, log_every=1, save_every=40, sample_every=40)
+    train(cfg, tmp_path, progress=False)
+    rows = [json.loads("[" + line + "]") for line in (tmp_path / "log.csv").read_text().split("\n")[1:] if line]
+    losses = [r[1] for r in rows]
+    assert len(losses) == 40
+    assert sum(losses[-10:]) / 10 < 0.7 * sum(losses[:5]) / 5
+    assert (tmp_path / "samples" / "step-0000040.png").is_file()
+
+
+@needs_mnist
+def test_resume_equals_uninterrupted(tmp_path):
+    cfg = smoke_cfg(steps=6, save_every=3, grad_accum=2)
+    full = train(cfg, tmp_path / "a", progress=False)
+    part = train(cfg, tmp_path / "b", progress=False, stop_after=3)
+    assert part.name == "step-0000003"
+    with pytest.raises(TrainingError, match="--resume"):
+        train(cfg, tmp_path / "b", progress=False)
+    resumed = train(cfg, tmp_path / "b", progress=False, resume=True)
+    for f in (ckpt.MODEL, ckpt.EMA):
+        a, b = weights(full, f), weights(resumed, f)
+        assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a), f
+    changed = dict(cfg, model=dict(cfg["model"], dim=16))
+    with pytest.raises(TrainingError, match="config differs"):
+        train(changed, tmp_path / "b", progress=False, resume=True)
+
+
+@needs_mnist
+def test_recovers_after_kill_9(tmp_path):
+    run = tmp_path / "run"
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    cmd = [sys.executable, "-m", "cold.cli", "train", "mnist-blur", "--scale", "smoke", "--out", str(run),
+           "--no-progress", "--set", "train.steps=100000", "--set", "train.save_every=2",
+           "--set", "train.sample_every=100000"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            if (run / "latest").is_file() and ckpt.read_config(ckpt.resolve(run))["step"] >= 6:
+                break
+            time.sleep(0.2)
+        else:
+            pytest.fail("the training run did not reach step 6 in time")
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    last = ckpt.read_config(ckpt.resolve(run))["step"]
+    m = cold.load(run)  # the latest checkpoint is complete and loads
+    assert m.step == last
+    cfg = apply_overrides(smoke_cfg(), ["train.steps=%d" % (last + 2), "train.save_every=2",
+                                        "train.sample_every=100000"])
+    final = train(cfg, run, resume=True, progress=False)
+    assert final.name == f"step-{last + 2:07d}"
+    reference = train(cfg, tmp_path / "ref", progress=False)
+    a, b = weights(final), weights(reference)
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert not list((run / "checkpoints").glob(".*"))  # no temporary leftovers
+
+
+@needs_mnist
+def test_load_errors_are_clear(tmp_path):
+    path = train(smoke_cfg(steps=2, save_every=2), tmp_path / "r", progress=False)
+    m = cold.load(tmp_path / "r")
+    assert isinstance(m.model, cold.UNet) and not m.model.training and m.ema
+    x = torch.rand(2, 1, 28, 28) * 2 - 1
+    assert cold.sample(m.model, m.degradation, m.degradation(x, 5), 5).shape == x.shape
+
+    def broken(name, mutate):
+        d = tmp_path / name
+        d.mkdir()
+        for f in path.iterdir():
+            (d / f.name).write_bytes(f.read_bytes())
+        mutate(d)
+        return d
+
+    trunc = broken("trunc", lambda d: (d / ckpt.EMA).write_bytes((d / ckpt.EMA).read_bytes()[:500]))
+    with pytest.raises(ckpt.CheckpointError, match="corrupt or truncated"):
+        cold.load(trunc)
+    garbage = broken("garbage", lambda d: (d / ckpt.EMA).write_bytes(b"\x00" * 64))
+    with pytest.raises(ckpt.CheckpointError, match="corrupt or truncated"):
+        cold.load(garbage)
+    badjson = broken("json", lambda d: (d / "config.json").write_text('{"model": '))
+    with pytest.raises(ckpt.CheckpointError, match="not valid JSON"):
+        cold.load(badjson)
+
+    def other_width(d):
+        c = json.loads((d / "config.json").read_text())
+        c["model"]["dim"] = 16
+        (d / "config.json").write_text(json.dumps(c))
+    with pytest.raises(ckpt.CheckpointError, match="does not match"):
+        cold.load(broken("mismatch", other_width))
+    with pytest.raises(ckpt.CheckpointError, match="missing weights"):
+        cold.load(broken("missing", lambda d: (d / ckpt.EMA).unlink() or (d / ckpt.MODEL).unlink()))
+    with pytest.raises(ckpt.CheckpointError, match="no checkpoint"):
+        cold.load(tmp_path / "does-not-exist")
+
+    class Evil:
+        def __reduce__(self):
+            return (os.system, ("echo pwned",))
+    evil = broken("evil", lambda d: torch.save({"x": Evil()}, d / ckpt.STATE))
+    with pytest.raises(ckpt.CheckpointError, match="unsafe"):
+        ckpt.read_training_state(evil)
+
+
+def test_atomic_write_leaves_old_checkpoint_on_failure(tmp_path, monkeypatch):
+    sd = {"w": torch.ones(3)}
+    ckpt.save_run_checkpoint(tmp_path, 1, {"model": {}, "data": {}, "degradation": {}}, sd, sd, {"step": 1})
+    import safetensors.torch as st
+
+    def boom(*a, **k):
+        raise OSError("disk full")
+    monkeypatch.setattr(st, "save_file", boom)
+    with pytest.raises(OSError, match="disk full"):
+        ckpt.save_run_checkpoint(tmp_path, 2, {"model": {}, "data": {}, "degradation": {}}, sd, sd, {"step": 2})
+    assert ckpt.resolve(tmp_path).name == "step-0000001"
+    assert not list((tmp_path / "checkpoints").glob(".*"))
