@@ -102,6 +102,7 @@ def atomic_write_text(path: Path, text: str) -> None:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp creates 0600 files
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -138,6 +139,7 @@ def write_checkpoint(directory: Path, config: dict, model_sd: dict, ema_sd: dict
             with open(f, "rb") as fh:
                 os.fsync(fh.fileno())
         _fsync_dir(tmp)
+        os.chmod(tmp, 0o755)  # mkdtemp creates 0700 directories
         if directory.exists():  # re-saving the same step: move the old one away first
             old = directory.with_name(f".{directory.name}.old")
             shutil.rmtree(old, ignore_errors=True)
@@ -302,7 +304,8 @@ def load(path_or_name: str | os.PathLike, ema: bool = True, device: str | torch.
     cfg = read_config(directory)
     D = build_degradation(cfg)
     model = build_model(cfg)
-    fname = directory / (EMA if ema and (directory / EMA).is_file() else MODEL)
+    use_ema = (ema and (directory / EMA).is_file()) or not (directory / MODEL).is_file()
+    fname = directory / (EMA if use_ema else MODEL)
     load_state_into(model, read_weights(fname), fname)
     model.eval().to(device)
     prior = None
@@ -313,3 +316,26 @@ def load(path_or_name: str | os.PathLike, ema: bool = True, device: str | torch.
             raise CheckpointError(f"invalid fitted prior in {directory / CONFIG}: {e}") from None
     return ColdModel(model=model, degradation=D, config=cfg, prior=prior, path=directory,
                      ema=fname.name == EMA, meta=cfg.get("meta", {}))
+
+
+def export(src: str | os.PathLike, dst: str | os.PathLike, dtype: torch.dtype = torch.float16) -> Path:
+    """Export the EMA weights and config of a checkpoint for shipping (no optimiser state).
+
+    ``dtype=torch.float16`` halves the size; :func:`load` casts back to float32.
+    """
+    src_dir = resolve(src)
+    cfg = read_config(src_dir)
+    sd = read_weights(src_dir / (EMA if (src_dir / EMA).is_file() else MODEL))
+    cfg = dict(cfg, weights_dtype=str(dtype).replace("torch.", ""))
+    return _write_export(Path(dst), cfg, sd, dtype)
+
+
+def _write_export(dst: Path, cfg: dict, sd: dict, dtype) -> Path:
+    from safetensors.torch import save_file
+
+    dst.mkdir(parents=True, exist_ok=True)
+    tmp = dst / f".{EMA}.tmp"
+    save_file(_state_dict_cpu(sd, dtype), str(tmp))
+    os.replace(tmp, dst / EMA)
+    atomic_write_text(dst / CONFIG, json.dumps(cfg, indent=2, sort_keys=True) + "\n")
+    return dst

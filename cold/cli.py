@@ -5,6 +5,7 @@
     cold restore CHECKPOINT IMAGE... [--t T] [--method M] [--out DIR]
     cold generate CHECKPOINT [--n N] [--noise-std 0.002] [--method M] [--seed S] [--out DIR]
     cold info CHECKPOINT
+    cold export RUN --name NAME [--out models]
     cold presets
 
 CHECKPOINT is a shipped model name (``cold info mnist-blur``), a training run directory or a
@@ -194,6 +195,13 @@ def cmd_generate(args):
           f"noise_std {kw.get('noise_std', 0.0)})")
 
 
+def cmd_export(args):
+    from .modelcard import export_model
+
+    out = export_model(args.run, args.name, Path(args.out), n=args.n, seed=args.seed)
+    print(out)
+
+
 def cmd_info(args):
     from . import load
 
@@ -272,6 +280,16 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("info", help="describe a checkpoint")
     s.add_argument("checkpoint")
     s.set_defaults(fn=cmd_info)
+
+    s = sub.add_parser("export", help="export a trained run as a shippable model with a model card",
+                       description="Writes OUT/NAME/: config.json, ema.safetensors (fp16), samples.png "
+                                   "(degraded | direct | TACoS | original on test images) and README.md.")
+    s.add_argument("run", help="training run or checkpoint directory")
+    s.add_argument("--name", required=True, help="model name, e.g. mnist-blur (cold.load finds it by this name)")
+    s.add_argument("--out", default="models", help="models directory (default: models)")
+    s.add_argument("--n", type=int, default=8, help="test images in the sample grid")
+    s.add_argument("--seed", type=int, default=0)
+    s.set_defaults(fn=cmd_export)
 
     s = sub.add_parser("presets", help="list the training presets")
     s.set_defaults(fn=cmd_presets)

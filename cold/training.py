@@ -163,9 +163,18 @@ def _config_key(cfg: dict) -> dict:
 
 
 def hardware() -> str:
+    """A one-line description of the device that ran a job (recorded in checkpoints and reports)."""
     if torch.cuda.is_available():
         return f"{torch.cuda.get_device_name(0)} (CUDA)"
-    return f"{platform.processor() or platform.machine()} CPU, {os.cpu_count()} cores, {torch.get_num_threads()} threads"
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} cores, {torch.get_num_threads()} torch threads"
 
 
 def train(cfg: dict, out_dir: str | os.PathLike, resume: bool = False, progress: bool = True,
