@@ -291,6 +291,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, default=0)
     s.set_defaults(fn=cmd_export)
 
+    from .evaluate import add_subcommand as add_evaluate
+    add_evaluate(sub)
+
     s = sub.add_parser("presets", help="list the training presets")
     s.set_defaults(fn=cmd_presets)
     return p

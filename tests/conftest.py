@@ -11,7 +11,7 @@ SHARED_DATA = ROOT.parent / "shared" / "data"
 if "COLD_DATA_DIR" not in os.environ and SHARED_DATA.is_dir():
     os.environ["COLD_DATA_DIR"] = str(SHARED_DATA)
 
-torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
+torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", 0)) or max(1, min(2, os.cpu_count() or 1)))
 
 CUDA = torch.cuda.is_available()
 requires_cuda = pytest.mark.skipif(not CUDA, reason="needs a CUDA device")
