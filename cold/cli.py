@@ -292,7 +292,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(fn=cmd_export)
 
     from .evaluate import add_subcommand as add_evaluate
+    from .reproduce import add_subcommand as add_reproduce
     add_evaluate(sub)
+    add_reproduce(sub)
 
     s = sub.add_parser("presets", help="list the training presets")
     s.set_defaults(fn=cmd_presets)

@@ -58,6 +58,7 @@ def export_model(run: str | Path, name: str, out_root: Path, n: int = 8, seed: i
     n_params = sum(p.numel() for p in m.model.parameters())
     size_kb = (dst / ckpt.EMA).stat().st_size / 1024
     d = cfg["data"]
+    steps_flag = "" if int(cfg["step"]) == int(cfg["train"]["steps"]) else f" --set train.steps={cfg['step']}"
     card = f"""# {name}
 
 A cold diffusion restoration network R(x_t, t) trained with `cold` (preset `{cfg['name']}`,
@@ -81,7 +82,7 @@ paper Section {cfg.get('section', '?')}, **{cfg.get('scale')} scale**).
 
 `samples.png` columns: {columns}.
 
-Reproduce: `cold train {cfg['name']} --scale {cfg.get('scale')}` then
+Reproduce: `cold train {cfg['name']} --scale {cfg.get('scale')}{steps_flag}` then
 `cold export runs/{cfg['name']}-{cfg.get('scale')} --name {name}`.
 Use: `m = cold.load("{name}")`, then `cold.sample(m.model, m.degradation, x_t, t)`.
 """

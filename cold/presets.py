@@ -89,7 +89,7 @@ _EASY_MNIST_BLUR = dict(schedule="linear", sigma_start=0.35, sigma_rate=0.01, T=
 _add(_preset("mnist-blur", "mnist-blur", _data("mnist"), section="4.1",
              notes="cpu scale: sigma = 0.35 + 0.01 t, T = 20 instead of the paper's sigma = 7, T = 40 "
                    "(a flat grey square that needs far more than 30 CPU minutes to learn)",
-             cpu=dict(degradation=dict(overrides=_EASY_MNIST_BLUR), train=dict(steps=2500)),
+             cpu=dict(degradation=dict(overrides=_EASY_MNIST_BLUR), train=dict(steps=1000)),
              smoke=dict(degradation=dict(overrides=_EASY_MNIST_BLUR))))
 _add(_preset("cifar10-blur", "cifar10-blur", _data("cifar10", augment=True), section="4.1"))
 _add(_preset("celeba-blur", "celeba-blur", _data("celeba"), section="4.1"))
