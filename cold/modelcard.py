@@ -10,11 +10,11 @@ import torch
 from . import checkpoint as ckpt
 
 
-def _loss_summary(run: Path) -> str:
+def _loss_summary(run: Path, upto: int) -> str:
     log = run / "log.csv"
     if not log.is_file():
         return "n/a"
-    rows = list(csv.DictReader(open(log)))
+    rows = [r for r in csv.DictReader(open(log)) if int(r["step"]) <= upto]
     if not rows:
         return "n/a"
     first, last = rows[0], rows[-1]
@@ -72,7 +72,7 @@ paper Section {cfg.get('section', '?')}, **{cfg.get('scale')} scale**).
 | training | {cfg['step']} optimiser steps, batch {cfg['train']['batch_size']} x accumulation {cfg['train']['grad_accum']}, Adam lr {cfg['train']['lr']}, warm-up {cfg['train'].get('warmup', 0)}, EMA {cfg['train']['ema_decay']}, precision {meta.get('mixed_precision', '?')} |
 | wall time | {meta.get('wall_time_s', '?')} s |
 | hardware | {meta.get('hardware', '?')} |
-| loss | {_loss_summary(run_dir)} |
+| loss | {_loss_summary(run_dir, int(cfg['step']))} |
 | prior | {(cfg.get('prior_fitted') or {}).get('kind', 'none')} |
 | weights | EMA, stored as {cfg.get('weights_dtype', 'float16')} ({size_kb:.0f} KiB) |
 
