@@ -6,6 +6,9 @@
     cold generate CHECKPOINT [--n N] [--noise-std 0.002] [--method M] [--seed S] [--out DIR]
     cold info CHECKPOINT
     cold export RUN --name NAME [--out models]
+    cold evaluate CHECKPOINT [--n N] [--out DIR]
+    cold reproduce [--scale smoke|cpu|paper] [--only NAME ...]
+    cold explore [--host 127.0.0.1] [--port 7860] [--model-dir DIR] [--share]
     cold presets
 
 CHECKPOINT is a shipped model name (``cold info mnist-blur``), a training run directory or a
@@ -105,37 +108,6 @@ def cmd_sample(args):
           f"degraded {rmse(x_t):.4f}, direct {rmse(direct):.4f}, {args.method} {rmse(restored):.4f}")
 
 
-def load_image_file(path: str, channels: int, size: int, max_pixels: int = 40_000_000):
-    """Read an image file as a (1, C, size, size) tensor in [-1, 1] (resize + centre crop)."""
-    import numpy as np
-    import torch
-    from PIL import Image, UnidentifiedImageError
-
-    Image.MAX_IMAGE_PIXELS = max_pixels
-    try:
-        with Image.open(path) as im:
-            im.load()
-            if im.width * im.height > max_pixels:
-                raise CLIError(f"{path}: image of {im.width}x{im.height} pixels exceeds the limit of {max_pixels}")
-            if im.mode in ("RGBA", "LA", "P"):
-                im = im.convert("RGBA")
-                bg = Image.new("RGBA", im.size, (255, 255, 255, 255))
-                im = Image.alpha_composite(bg, im)
-            im = im.convert("L" if channels == 1 else "RGB")
-            scale = size / min(im.size)
-            im = im.resize((max(size, round(im.width * scale)), max(size, round(im.height * scale))),
-                           Image.BICUBIC)
-            left, top = (im.width - size) // 2, (im.height - size) // 2
-            im = im.crop((left, top, left + size, top + size))
-            a = np.asarray(im, dtype=np.float32)
-    except (UnidentifiedImageError, Image.DecompressionBombError) as e:
-        raise CLIError(f"{path}: not a readable image ({e})") from None
-    except FileNotFoundError:
-        raise CLIError(f"{path}: no such file") from None
-    a = a[None] if a.ndim == 2 else a.transpose(2, 0, 1)
-    return torch.from_numpy(a / 127.5 - 1.0)[None]
-
-
 def cmd_restore(args):
     from . import load
     from .sampling import sample
@@ -154,8 +126,13 @@ def cmd_restore(args):
     out.mkdir(parents=True, exist_ok=True)
     import torch
     dev = next(m.model.parameters()).device
+    from .data import ImageError, load_image
+
     for path in args.images:
-        x = load_image_file(path, C, S).to(dev)
+        try:
+            x = load_image(path, C, S).to(dev)
+        except ImageError as e:
+            raise CLIError(str(e)) from None
         y = sample(m.model, D, x, t, method=args.method, generator=torch.Generator().manual_seed(args.seed))
         target = out / f"{Path(path).stem}-restored.png"
         save_grid([y], target, pad=0)
@@ -218,6 +195,10 @@ def cmd_info(args):
         "meta": c.get("meta"), "notes": c.get("notes"),
     }
     print(json.dumps(info, indent=2, default=str))
+
+
+def _explorer_missing(args):
+    raise CLIError("the explorer needs gradio: pip install -e '.[explorer]'")
 
 
 # ----------------------------------------------------------------------------- parser
@@ -295,6 +276,13 @@ def build_parser() -> argparse.ArgumentParser:
     from .reproduce import add_subcommand as add_reproduce
     add_evaluate(sub)
     add_reproduce(sub)
+    try:  # the explorer needs gradio (pip install -e '.[explorer]')
+        from explorer import add_subcommand as add_explore
+    except ImportError:
+        s = sub.add_parser("explore", help="open the Gradio explorer (needs: pip install -e '.[explorer]')")
+        s.set_defaults(fn=_explorer_missing)
+    else:
+        add_explore(sub)
 
     s = sub.add_parser("presets", help="list the training presets")
     s.set_defaults(fn=cmd_presets)

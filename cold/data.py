@@ -75,7 +75,7 @@ from torch.utils.data import Dataset
 __all__ = [
     "DATASETS", "CIFAR10_CLASSES", "IMAGE_EXTENSIONS", "DatasetInfo", "dataset_info", "data_dir",
     "cache_dir", "load_dataset", "load_images", "to_channels", "ArrayDataset", "FolderDataset",
-    "PairDataset",
+    "PairDataset", "ImageError", "load_image", "array_to_pil",
 ]
 
 DATASETS = ("mnist", "fashion_mnist", "cifar10", "olivetti", "celebahq_sample", "afhq_sample", "folder")
@@ -557,3 +557,102 @@ def load_images(name: str, split: str = "train", n: Optional[int] = None, **kwar
     """
     kwargs.pop("augment", None)
     return load_dataset(name, split, **kwargs).tensor(n)
+
+
+# --------------------------------------------------------------------------- user images
+class ImageError(ValueError):
+    """A user's image cannot be used (not an image, too large, empty)."""
+
+
+def _fit(im, channels: int, size: int) -> torch.Tensor:
+    """A PIL image -> (1, C, size, size) in [-1, 1]: alpha on white, centre square crop, resize."""
+    from PIL import Image
+
+    if im.mode in ("I", "I;16", "I;16B", "I;16L", "F"):  # 16-bit / float greyscale: rescale to 8 bit
+        a = np.asarray(im, dtype=np.float64)
+        lo, hi = float(a.min()), float(a.max())
+        a = (a - lo) / (hi - lo) * 255 if hi > lo else np.zeros_like(a)
+        im = Image.fromarray(a.round().astype(np.uint8), "L")
+    if im.mode in ("RGBA", "LA", "P", "PA") or "transparency" in im.info:
+        im = im.convert("RGBA")
+        im = Image.alpha_composite(Image.new("RGBA", im.size, (255, 255, 255, 255)), im)
+    im = im.convert("L" if channels == 1 else "RGB")
+    if im.size != (size, size):
+        # centre crop to a square first (equivalent to resizing the short side and cropping,
+        # but never builds a huge intermediate image for extreme aspect ratios), then resize
+        side = min(im.size)
+        left, top = (im.width - side) // 2, (im.height - side) // 2
+        im = im.crop((left, top, left + side, top + side)).resize((size, size), Image.BICUBIC)
+    a = np.asarray(im, dtype=np.float32)
+    a = a[None] if a.ndim == 2 else a.transpose(2, 0, 1)
+    return torch.from_numpy(a / 127.5 - 1.0)[None].contiguous()
+
+
+def array_to_pil(a: np.ndarray):
+    """A numpy image (H, W), (H, W, 1|3|4), uint8/bool/float in [0, 1] -> PIL image."""
+    from PIL import Image
+
+    a = np.asarray(a)
+    if a.ndim == 3 and a.shape[2] == 1:
+        a = a[:, :, 0]
+    if a.ndim not in (2, 3) or (a.ndim == 3 and a.shape[2] not in (3, 4)) or min(a.shape[:2]) < 1:
+        raise ImageError(f"not an image: expected an array (H, W) or (H, W, 3|4), got shape {a.shape}")
+    if a.dtype == bool:
+        a = a.astype(np.uint8) * 255
+    elif a.dtype != np.uint8:
+        a = a.astype(np.float64)
+        if a.size and a.max() <= 1.0 and a.min() >= 0.0:
+            a = a * 255
+        a = np.clip(a, 0, 255).round().astype(np.uint8)
+    return Image.fromarray(a)
+
+
+def load_image(src, channels: int, size: int, max_bytes: int = 20 * 2 ** 20,
+               max_pixels: int = 40_000_000) -> torch.Tensor:
+    """An image (file path, numpy array or PIL image) as a (1, C, size, size) tensor in [-1, 1].
+
+    Any size, mode and format PIL reads is converted: greyscale or RGB, transparency composited
+    on white, the centre square cropped and resized (bicubic) to ``size``.  A file larger than
+    ``max_bytes``, an image of more than ``max_pixels`` pixels, or something that is not an image
+    raises :class:`ImageError`.
+    """
+    from PIL import Image, UnidentifiedImageError
+
+    if src is None:
+        raise ImageError("no image given: upload an image or pick a sample")
+    if isinstance(src, np.ndarray):
+        if src.size > max_pixels * 4:
+            raise ImageError(f"image of {src.shape} is larger than the limit of {max_pixels:,} pixels")
+        return _fit(array_to_pil(src), channels, size)
+    if isinstance(src, Image.Image):
+        if src.width * src.height > max_pixels:
+            raise ImageError(f"image of {src.width}x{src.height} pixels is larger than the limit "
+                             f"of {max_pixels:,} pixels")
+        return _fit(src, channels, size)
+    if isinstance(src, dict) and "path" in src:  # a gradio FileData dict
+        src = src["path"]
+    if not isinstance(src, (str, os.PathLike)):
+        raise ImageError(f"not an image: got {type(src).__name__}")
+    path = Path(src)
+    if not path.is_file():
+        raise ImageError(f"no such image file: {path.name}")
+    n_bytes = path.stat().st_size
+    if n_bytes > max_bytes:
+        raise ImageError(f"{path.name} is {n_bytes / 2 ** 20:.1f} MB, larger than the upload limit "
+                         f"of {max_bytes / 2 ** 20:g} MB")
+    if n_bytes == 0:
+        raise ImageError(f"{path.name} is empty: not an image")
+    try:
+        with Image.open(path) as im:  # reads the header only: check the size before decoding
+            if im.width * im.height > max_pixels:
+                raise ImageError(f"{path.name}: image of {im.width}x{im.height} pixels is larger "
+                                 f"than the limit of {max_pixels:,} pixels")
+            im.seek(0)  # first frame of animations
+            im.load()
+            return _fit(im, channels, size)
+    except ImageError:
+        raise
+    except (UnidentifiedImageError, Image.DecompressionBombError) as e:
+        raise ImageError(f"{path.name} is not an image PIL can read ({type(e).__name__})") from None
+    except (OSError, SyntaxError, ValueError) as e:
+        raise ImageError(f"{path.name} is not a readable image (corrupt or truncated: {e})") from None

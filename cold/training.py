@@ -43,19 +43,20 @@ def build_datasets(cfg: dict, split: str | None = None):
     d = cfg["data"]
     split = split or d.get("split", "train")
 
-    def one(name, folder):
-        if name in ("celeba", "afhq") and folder is None:
-            raise TrainingError(f"dataset {name!r} is not available offline: pass a folder of images "
-                                f"with --set data.folder=/path/to/{name} (or use a cifar10-* stand-in preset)")
+    def one(name, folder, key):
+        if name in ("folder", "celeba", "afhq") and folder is None:
+            raise TrainingError(f"preset {cfg.get('name')!r} reads a folder of images that is not available "
+                                f"offline: pass it with --set data.{key}=/path/to/images (or use a "
+                                f"cifar10-*/mnist-* stand-in preset)")
         if name in ("celeba", "afhq"):
             name = "folder"
         return cdata.load_dataset(name, split=split, image_size=d["image_size"], channels=d["channels"],
                                   augment=bool(d.get("augment")) and split == "train", folder=folder)
 
-    ds = one(d["dataset"], d.get("folder"))
+    ds = one(d["dataset"], d.get("folder"), "folder")
     partners = None
     if d.get("partners"):
-        partners = one(d["partners"], d.get("partners_folder"))
+        partners = one(d["partners"], d.get("partners_folder"), "partners_folder")
     limit = d.get("limit")
     if limit:
         ds = torch.utils.data.Subset(ds, range(min(int(limit), len(ds))))

@@ -43,6 +43,7 @@ def test_train_sample_restore_info_export(blur_run, tmp_path, capsys):
     assert run("restore", blur_run, src, "--t", 5, "--out", tmp_path / "restored") == 0
     out = Image.open(tmp_path / "restored" / "mine-restored.png")
     assert out.size == (28, 28)
+    assert "mine-restored.png" in capsys.readouterr().out
     assert run("info", blur_run) == 0
     info = json.loads(capsys.readouterr().out)
     assert info["step"] == 4 and info["degradation"]["T"] == 20 and info["parameters"] > 0
@@ -74,11 +75,11 @@ def test_errors_are_one_line(blur_run, tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith("cold: error:") and "no checkpoint" in err and "Traceback" not in err
     assert run("restore", blur_run, tmp_path / "missing.png") == 1
-    assert "no such file" in capsys.readouterr().err
+    assert "no such image file" in capsys.readouterr().err
     bad = tmp_path / "bad.png"
     bad.write_text("not an image")
     assert run("restore", blur_run, bad) == 1
-    assert "not a readable image" in capsys.readouterr().err
+    assert "not an image" in capsys.readouterr().err
     assert run("restore", blur_run, bad, "--t", 99) == 1
     assert "out of range" in capsys.readouterr().err
     assert run("generate", blur_run) == 1

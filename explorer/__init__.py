@@ -1,0 +1,41 @@
+"""The Cold Diffusion explorer: a Gradio app to scrub the forward process, compare Algorithm 1
+with TACoS step by step, generate from the GMM of mean colours and restore your own images.
+
+    python -m explorer            # or: cold explore
+    >>> from explorer import build_app
+    >>> build_app(model_dir="models").launch()
+
+Gradio is imported only when the app is built (``explorer.core`` works without it).
+"""
+from __future__ import annotations
+
+__all__ = ["build_app", "main", "add_subcommand", "Explorer", "InputError"]
+
+
+def build_app(model_dir=None, data_dir=None, **kwargs):
+    """The explorer as a ``gr.Blocks``; see :func:`explorer.app.build_app`."""
+    from .app import build_app as _build
+
+    return _build(model_dir, data_dir, **kwargs)
+
+
+def main(argv=None) -> int:
+    """``python -m explorer``; see :func:`explorer.app.main`."""
+    from .app import main as _main
+
+    return _main(argv)
+
+
+def add_subcommand(subparsers):
+    """Register ``explore`` (``cold explore``) on an argparse subparsers object."""
+    from .app import add_subcommand as _add
+
+    return _add(subparsers)
+
+
+def __getattr__(name):
+    if name in ("Explorer", "InputError"):
+        from . import core
+
+        return getattr(core, name)
+    raise AttributeError(f"module 'explorer' has no attribute {name!r}")
