@@ -153,7 +153,7 @@ def sample_grid(R, D, x0: torch.Tensor, seed: int = 0, t: int | None = None):
 
 
 # ----------------------------------------------------------------------------- training
-def _config_key(cfg: dict) -> dict:
+def resume_key(cfg: dict) -> dict:
     """The parts of a config that must not change when resuming."""
     keep = {k: cfg[k] for k in ("degradation", "data", "model") if k in cfg}
     t = dict(cfg.get("train", {}))
@@ -220,7 +220,7 @@ def train(cfg: dict, out_dir: str | os.PathLike, resume: bool = False, progress:
     if has_ckpt:
         cdir = ckpt.resolve(out)
         saved = ckpt.read_config(cdir)
-        if _config_key(saved) != _config_key(cfg):
+        if resume_key(saved) != resume_key(cfg):
             raise TrainingError(f"cannot resume {out}: its config differs from the requested one "
                                 f"(only train.steps and logging intervals may change)")
         ckpt.load_state_into(model, ckpt.read_weights(cdir / ckpt.MODEL), cdir / ckpt.MODEL)

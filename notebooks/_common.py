@@ -193,7 +193,7 @@ def _jsonable(x):
 def _finished_run(run: Path, cfg: dict) -> Path | None:
     """The final checkpoint of ``run`` if it already holds ``cfg`` trained to its last step."""
     from cold import checkpoint as ckpt
-    from cold.training import _config_key
+    from cold.training import resume_key
 
     if not (run / ckpt.LATEST).is_file():
         return None
@@ -202,7 +202,7 @@ def _finished_run(run: Path, cfg: dict) -> Path | None:
         saved = ckpt.read_config(cdir)
     except ckpt.CheckpointError:
         return None
-    if int(saved.get("step", 0)) >= int(cfg["train"]["steps"]) and _config_key(saved) == _config_key(cfg):
+    if int(saved.get("step", 0)) >= int(cfg["train"]["steps"]) and resume_key(saved) == resume_key(cfg):
         return cdir
     return None
 

@@ -50,6 +50,8 @@ def model_dir(tmp_path_factory):
     from cold.presets import apply_overrides, preset_config
     from cold.training import train
 
+    if os.environ.get("COLD_EXPLORER_TEST_MODELS"):  # e.g. models/: screenshots of the shipped models
+        return Path(os.environ["COLD_EXPLORER_TEST_MODELS"]).resolve()
     root = tmp_path_factory.mktemp("explorer")
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
