@@ -61,6 +61,8 @@ def main():
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    ap.add_argument("--precisions", default="no,bf16", help="comma list of: no (fp32), bf16")
+    ap.add_argument("--layouts", default="contiguous,channels_last", help="comma list")
     args = ap.parse_args()
     device = torch.device(args.device)
     scales = ["cpu"] + (["paper"] if device.type == "cuda" else [])
@@ -69,8 +71,8 @@ def main():
     for name in args.presets.split(","):
         for scale in scales:
             cfg = preset_config(name, scale)
-            for mp in ("no", "bf16"):
-                for cl in (False, True):
+            for mp in args.precisions.split(","):
+                for cl in [lay == "channels_last" for lay in args.layouts.split(",")]:
                     sps, ips = bench(cfg, device, args.steps, args.warmup, mp, cl)
                     print(f"{name:28s} {scale:6s} {'fp32' if mp == 'no' else mp:9s} "
                           f"{'channels_last' if cl else 'contiguous':13s} {sps:8.2f} {ips:9.1f}", flush=True)

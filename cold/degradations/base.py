@@ -87,11 +87,13 @@ class Degradation:
                 raise ValueError(
                     f"{self.name}: state has batch size {b} but x0 has batch size {x0.shape[0]}")
             state = state_to(state, x0.device)
-        if bool((t == 0).all()):
+        t_min = int(t.min())
+        if t_min == 0 and int(t.max()) == 0:
             return x0.clone()
-        out = self._apply(x0, t, state)
-        zero = (t == 0).view(-1, 1, 1, 1)
-        return torch.where(zero, x0, out.to(x0.dtype))
+        out = self._apply(x0, t, state).to(x0.dtype)
+        if t_min > 0:
+            return out
+        return torch.where((t == 0).view(-1, 1, 1, 1), x0, out)
 
     def sample_state(self, x0: torch.Tensor, generator: torch.Generator | None = None) -> State:
         """Draw the per-image randomness for ``x0`` (``None`` for deterministic degradations).

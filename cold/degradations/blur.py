@@ -160,11 +160,16 @@ class Blur(Degradation):
         B, C, H, W = x0.shape
         # float16/bfloat16 inputs are computed in float32 for accuracy, then cast back.
         cdtype = x0.dtype if x0.dtype in (torch.float32, torch.float64) else torch.float32
-        Ah = self.axis_operators(H, x0.device, cdtype)[t]  # (B, H, H)
-        Aw = self.axis_operators(W, x0.device, cdtype)[t]  # (B, W, W)
         x = x0.to(cdtype)
-        out = Ah.unsqueeze(1) @ x @ Aw.transpose(-1, -2).unsqueeze(1)
-        if self.final_mean:
+        t_lo, t_hi = int(t.min()), int(t.max())
+        if t_lo == t_hi:  # one t for the whole batch (every sampler step): two plain matmuls
+            out = self.axis_operators(H, x0.device, cdtype)[t_lo] @ (
+                x @ self.axis_operators(W, x0.device, cdtype)[t_lo].T)
+        else:
+            Ah = self.axis_operators(H, x0.device, cdtype)[t]  # (B, H, H)
+            Aw = self.axis_operators(W, x0.device, cdtype)[t]  # (B, W, W)
+            out = Ah.unsqueeze(1) @ x @ Aw.transpose(-1, -2).unsqueeze(1)
+        if self.final_mean and t_hi == self.T:
             final = (t == self.T).view(-1, 1, 1, 1)
             out = torch.where(final, x.mean(dim=(2, 3), keepdim=True).expand_as(out), out)
         return out
