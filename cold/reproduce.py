@@ -207,7 +207,8 @@ def load_summaries(out_root: str | os.PathLike) -> list[dict]:
     return out
 
 
-def _cell(x: Any, digits: int = 2) -> str:
+def format_cell(x: Any, digits: int = 2) -> str:
+    """A markdown table cell: "—" for missing values, thousands separators, short floats."""
     if x is None:
         return "—"
     if isinstance(x, bool):
@@ -221,7 +222,7 @@ def _cell(x: Any, digits: int = 2) -> str:
             return f"{x:.2e}"
         return f"{x:.{digits}f}"
     if isinstance(x, (list, tuple)):
-        return ", ".join(_cell(v, digits) for v in x)
+        return ", ".join(format_cell(v, digits) for v in x)
     return str(x).replace("|", "\\|").replace("\n", " ")
 
 
@@ -279,11 +280,11 @@ def write_readme(out_root: str | os.PathLike, runs: dict[str, dict] | None = Non
                     and not h.get("hardware"):
                 hw = f"trained: {s['train_hardware']}; evaluated: {s['hardware']}"
             lines.append("| " + " | ".join([
-                _cell(s.get("notebook")), _cell(s.get("section")), _cell(h.get("metric")),
-                _cell(h.get("ours"), 4 if isinstance(h.get("ours"), float) and abs(h["ours"]) < 1 else 2),
-                _cell(h.get("paper"), 4 if isinstance(h.get("paper"), float) and abs(h["paper"]) < 1 else 2),
-                _cell(h.get("paper_ref")), _cell(h.get("scale", s.get("scale"))), _cell(h.get("N", s.get("N"))),
-                _cell(h.get("steps", s.get("steps"))), _cell(hw)]) + " |")
+                format_cell(s.get("notebook")), format_cell(s.get("section")), format_cell(h.get("metric")),
+                format_cell(h.get("ours"), 4 if isinstance(h.get("ours"), float) and abs(h["ours"]) < 1 else 2),
+                format_cell(h.get("paper"), 4 if isinstance(h.get("paper"), float) and abs(h["paper"]) < 1 else 2),
+                format_cell(h.get("paper_ref")), format_cell(h.get("scale", s.get("scale"))), format_cell(h.get("N", s.get("N"))),
+                format_cell(h.get("steps", s.get("steps"))), format_cell(hw)]) + " |")
             n_rows += 1
     if not n_rows:
         lines.append("| — | — | no results yet | — | — | — | — | — | — | — |")
@@ -300,8 +301,8 @@ def write_readme(out_root: str | os.PathLike, runs: dict[str, dict] | None = Non
         lines += [title, ""]
         held = s.get("held")
         verdict = {True: "held", False: "did NOT hold", None: "was not checked"}.get(held, "was not checked")
-        meta = (f"{s.get('scale', '?')} scale, N = {_cell(s.get('N'))}, training steps {_cell(s.get('steps'))}, "
-                f"hardware {_cell(s.get('train_hardware') or s.get('hardware'))}")
+        meta = (f"{s.get('scale', '?')} scale, N = {format_cell(s.get('N'))}, training steps {format_cell(s.get('steps'))}, "
+                f"hardware {format_cell(s.get('train_hardware') or s.get('hardware'))}")
         lines.append(f"{_verdict(held)} The paper's claim — *{s.get('claim', '?')}* — {verdict} in our run "
                      f"({meta}). {s.get('evidence', '')}".rstrip())
         sub = s.get("subclaims") or []

@@ -150,19 +150,10 @@ pixel_features.__name__ = "pixels-random-projection-64d"
 
 # ----------------------------------------------------------------------------- formatting
 def fmt(x, digits: int = 2) -> str:
-    if x is None:
-        return "—"
-    if isinstance(x, bool):
-        return "yes" if x else "no"
-    if isinstance(x, (int,)) and not isinstance(x, bool):
-        return f"{x:,}" if abs(x) >= 10_000 else str(x)
-    if isinstance(x, float):
-        if not math.isfinite(x):
-            return "—"
-        if x != 0 and (abs(x) < 10 ** -digits or abs(x) >= 1e6):
-            return f"{x:.2e}"
-        return f"{x:.{digits}f}"
-    return str(x)
+    """A table cell: the one formatter of the reports (:func:`cold.reproduce.format_cell`)."""
+    from cold.reproduce import format_cell
+
+    return format_cell(x, digits)
 
 
 def _numeric(rows: Sequence[dict], key: str) -> bool:
