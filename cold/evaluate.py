@@ -57,6 +57,16 @@ FeatureFn = Callable[[torch.Tensor], np.ndarray]
 
 
 # ----------------------------------------------------------------------------- test images
+def _prepare(m, methods, n, batch_size, device, split):
+    """Checks and set-up shared by both evaluations: (methods, start time, device, x0, info)."""
+    _check_not_animorph(m)
+    methods, n = _check_methods(methods), _check_n(n, batch_size)
+    start = time.perf_counter()
+    dev = _device(m, device)
+    x0, info = test_images(m, n, split)
+    return methods, start, dev, x0, info
+
+
 def test_indices(length: int, n: int) -> list[int]:
     """``n`` evenly spaced indices into a split of ``length`` images (all of them if n >= length)."""
     n = min(int(n), int(length))
@@ -242,11 +252,7 @@ def evaluate_restoration(m, n: int = 1000, split: str = "test", seed: int = 0, b
     Returns ``{"meta": {...}, "rows": [{"key", "name", "fid", "kid_mean", "kid_std", "ssim",
     "rmse"}, ...]}``.
     """
-    _check_not_animorph(m)
-    methods, n = _check_methods(methods), _check_n(n, batch_size)
-    start = time.perf_counter()
-    dev = _device(m, device)
-    x0, info = test_images(m, n, split)
+    methods, start, dev, x0, info = _prepare(m, methods, n, batch_size, device, split)
     n = info["n"]
     R, D = m.model, m.degradation
     states = _per_image_states(D, x0, seed)
@@ -309,11 +315,7 @@ def evaluate_generation(m, n: int = 1000, noise_stds: Sequence[float] = DEFAULT_
     if m.prior is None:
         raise ValueError(f"evaluate: {m.name} has no generation prior: it is a restoration model "
                          "(evaluate it with evaluate_restoration, or --task restoration)")
-    _check_not_animorph(m)
-    methods, n = _check_methods(methods), _check_n(n, batch_size)
-    start = time.perf_counter()
-    dev = _device(m, device)
-    x0, info = test_images(m, n, split)
+    methods, start, dev, x0, info = _prepare(m, methods, n, batch_size, device, split)
     n = info["n"]
     R, D = m.model, m.degradation
     scorer = _Scorer(M.to_unit_range(x0), info, features, dev, feature_batch_size, progress, seed,
