@@ -57,15 +57,17 @@ def to01(x):
 
 
 def grid_figure(columns: Sequence[tuple[str, Any]], title: str = "", size: float = 1.1,
-                row_labels: Sequence[str] | None = None):
-    """A matplotlib figure: one column per ``(label, images (N, C, H, W) in [0, 1])``, N rows.
+                row_labels: Sequence[str] | None = None, max_rows: int = 16):
+    """A matplotlib figure: one column per ``(label, images (N, C, H, W) in [0, 1])``, one row per
+    image, at most ``max_rows`` rows (the first images; a figure of all N = 200 evaluated images
+    would be thousands of pixels tall).
 
     The tiles are pasted into one canvas (one ``imshow``: fast even for large grids); columns are
     labelled on top, rows optionally on the left."""
     import matplotlib.pyplot as plt
     import numpy as np
 
-    n = min(int(c[1].shape[0]) for c in columns)
+    n = min(min(int(c[1].shape[0]) for c in columns), max_rows)
     k = len(columns)
     H = max(int(c[1].shape[2]) for c in columns)
     W = max(int(c[1].shape[3]) for c in columns)
@@ -521,7 +523,7 @@ def restoration_figures(ctx: Context, m, result: dict, fig_name: str, title: str
     im = result["images"]
     cols = [("degraded D(x0,T)", im["degraded"]), ("direct R(D(x0,T))", im["direct"]),
             ("sampled (TACoS)", im["tacos"]), ("original x0", im["real"])]
-    ctx.save_fig(grid_figure(cols, title=title), fig_name)
+    ctx.save_fig(grid_figure(cols, title=title, max_rows=n_show), fig_name)
     if progressive_name:
         D = m.degradation
         x0, _ = test_images(m, ctx.n_eval)

@@ -287,3 +287,20 @@ def test_notebooks_are_built_from_the_script():
         for p in ("scale", "dataset", "preset", "device", "n_eval", "seed", "out_dir", "checkpoint"):
             assert f"\n{p} = " in "\n" + cells[0].source, (name, p)
         assert nb.metadata["kernelspec"]["name"] == KERNEL
+
+
+def test_grid_figure_caps_rows(common):
+    """A figure of every evaluated image would be thousands of pixels tall: rows stop at max_rows."""
+    import matplotlib.pyplot as plt
+    import torch
+
+    imgs = torch.rand(40, 3, 8, 8)
+
+    def rows(fig):
+        canvas = fig.axes[0].images[0].get_array()
+        plt.close(fig)
+        return (canvas.shape[0] - 1) // (8 + 1)  # tiles of 8 px plus a 1 px gap
+
+    assert rows(common.grid_figure([("a", imgs), ("b", imgs)])) == 16
+    assert rows(common.grid_figure([("a", imgs)], max_rows=3)) == 3
+    assert rows(common.grid_figure([("a", imgs[:5]), ("b", imgs)], max_rows=8)) == 5
