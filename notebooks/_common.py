@@ -56,6 +56,16 @@ def to01(x):
     return ((x.detach().float().cpu() + 1) / 2).clamp(0, 1)
 
 
+def _shown_path(path) -> str:
+    """``path`` relative to the repository when it lies inside it (reports name
+    ``models/mnist-blur``, not a path on the machine that ran them), else absolute."""
+    p = Path(path).resolve()
+    try:
+        return str(p.relative_to(REPO.resolve()))
+    except ValueError:
+        return str(p)
+
+
 def grid_figure(columns: Sequence[tuple[str, Any]], title: str = "", size: float = 1.1,
                 row_labels: Sequence[str] | None = None, max_rows: int = 16):
     """A matplotlib figure: one column per ``(label, images (N, C, H, W) in [0, 1])``, one row per
@@ -319,7 +329,7 @@ class Context:
         name = cfg.get("name") or preset
         base = PRESETS.get(name, {}).get("base", {})
         info = dict(
-            preset=name, checkpoint=str(m.path), scale=cfg.get("scale"), steps=m.step,
+            preset=name, checkpoint=_shown_path(m.path), scale=cfg.get("scale"), steps=m.step,
             dataset=cfg["data"]["dataset"], image_size=cfg["data"]["image_size"],
             degradation=cfg["degradation"]["preset"], T=int(m.degradation.T),
             degradation_overrides=cfg["degradation"].get("overrides") or {},
