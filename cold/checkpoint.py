@@ -47,6 +47,20 @@ def models_dir() -> Path:
     return Path(env) if env else Path(__file__).resolve().parent.parent / "models"
 
 
+def display_path(path) -> str:
+    """How reports name a checkpoint: ``models/NAME`` for a shipped model, else relative to the
+    working directory when inside it, else absolute (never a path of the machine that ran it
+    when that can be avoided)."""
+    p = Path(path).resolve()
+    for root, prefix in ((models_dir().resolve(), "models"), (Path.cwd().resolve(), None)):
+        try:
+            rel = p.relative_to(root)
+        except ValueError:
+            continue
+        return (Path(prefix) / rel).as_posix() if prefix else (rel.as_posix() or ".")
+    return str(p)
+
+
 def shipped_models() -> list[str]:
     """Names of the shipped default models (``cold.load(name)`` finds them)."""
     root = models_dir()

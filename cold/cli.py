@@ -8,6 +8,7 @@
     cold export RUN --name NAME [--out models]
     cold evaluate CHECKPOINT [--n N] [--out DIR]
     cold reproduce [--scale smoke|cpu|paper] [--only NAME ...]
+    cold fidelity [--n 500] [--only PRESET ...] [--out reports/fidelity]
     cold explore [--host 127.0.0.1] [--port 7860] [--model-dir DIR] [--share]
     cold presets
 
@@ -197,6 +198,47 @@ def cmd_info(args):
     print(json.dumps(info, indent=2, default=str))
 
 
+def cmd_fidelity(args):
+    import platform
+    from datetime import datetime, timezone
+
+    from . import fidelity
+    from .checkpoint import atomic_write_text
+
+    presets = args.only or list(fidelity.PAPER_DEGRADED)
+    unknown = [p for p in presets if p not in fidelity.PAPER_DEGRADED]
+    if unknown:
+        raise CLIError(f"no Degraded column in the paper for {', '.join(unknown)}; choose from "
+                       f"{', '.join(fidelity.PAPER_DEGRADED)}")
+    rows, skipped = fidelity.fidelity_table(
+        n=args.n, seed=args.seed, presets=presets,
+        progress=lambda p: print(f"  measured {p}", file=sys.stderr))
+    md = fidelity.table_markdown(rows, skipped)
+    print(md, end="")
+    for preset, why in skipped.items():
+        print(f"skipped {preset}: {why.splitlines()[0]}", file=sys.stderr)
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        when = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        head = (f"# Degraded columns: ours beside the paper's\n\nWritten by `cold fidelity --n {args.n} "
+                f"--seed {args.seed}` on {when} ({platform.machine()}, torch threads "
+                f"{__import__('torch').get_num_threads()}).  x_T = D(x0, T) of each preset against x0 on "
+                f"N test images evenly spaced over the test split, no network.  RMSE over the whole set "
+                f"(the authors' definition), SSIM 11x11 Gaussian σ 1.5 averaged over images, images in "
+                f"[0, 1].  Tolerance: RMSE within {fidelity.RMSE_TOLERANCE:.0%} of the paper's.  "
+                f"What differs from the paper's text and why: [docs/fidelity.md](../../docs/fidelity.md).\n\n")
+        atomic_write_text(out / "fidelity.md", head + md)
+        atomic_write_text(out / "fidelity.json", json.dumps(
+            dict(n=args.n, seed=args.seed, written=when, tolerance=fidelity.RMSE_TOLERANCE,
+                 rows=[r.to_dict() for r in rows], skipped=skipped), indent=2) + "\n")
+        print(f"wrote {out / 'fidelity.md'} and {out / 'fidelity.json'}", file=sys.stderr)
+    bad = [r.preset for r in rows if not r.within_tolerance]
+    if bad:
+        raise CLIError(f"degraded RMSE more than {fidelity.RMSE_TOLERANCE:.0%} from the paper for "
+                       f"{', '.join(bad)}")
+
+
 def _explorer_missing(args):
     raise CLIError("the explorer needs gradio: pip install -e '.[explorer]'")
 
@@ -283,6 +325,18 @@ def build_parser() -> argparse.ArgumentParser:
         s.set_defaults(fn=_explorer_missing)
     else:
         add_explore(sub)
+
+    s = sub.add_parser("fidelity", help="the paper's Degraded columns: D(x0, T) against x0, ours beside the paper's",
+                       description="Measure SSIM and RMSE of x_T = D(x0, T) against x0 (no network) for every "
+                                   "preset with a Degraded column in the paper whose dataset is on disk, print "
+                                   "the table beside the paper's and write it to --out.  Exits 1 if an RMSE is "
+                                   "more than 10%% from the paper's.")
+    s.add_argument("--n", type=int, default=500, help="test images per preset (evenly spaced; default 500)")
+    s.add_argument("--seed", type=int, default=0, help="seed of the random degradations' states")
+    s.add_argument("--only", nargs="+", metavar="PRESET", help="only these presets")
+    s.add_argument("--out", default="reports/fidelity",
+                   help="folder for fidelity.md and fidelity.json (default reports/fidelity; '' writes nothing)")
+    s.set_defaults(fn=cmd_fidelity)
 
     s = sub.add_parser("presets", help="list the training presets")
     s.set_defaults(fn=cmd_presets)

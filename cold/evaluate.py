@@ -191,11 +191,12 @@ class _Scorer:
 
 
 def _metadata(m, kind: str, info: dict, seed: int, device, batch_size: int, network: str) -> dict:
+    from .checkpoint import display_path
     from .training import hardware
 
     cfg = m.config
     return dict(
-        kind=kind, model=m.name, checkpoint=str(m.path), scale=cfg.get("scale"), step=m.step,
+        kind=kind, model=m.name, checkpoint=display_path(m.path), scale=cfg.get("scale"), step=m.step,
         weights="EMA" if m.ema else "online", degradation=cfg["degradation"]["preset"],
         T=int(m.degradation.T), N=info["n"], split=info["split"], dataset=info["dataset"],
         image_shape=list(m.image_shape), split_size=info["split_size"], test_subset=info["subset"],

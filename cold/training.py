@@ -108,7 +108,7 @@ def fit_prior(cfg: dict, D, ds, partners) -> dict | None:
     if not p:
         return None
     kind = p["kind"]
-    n = int(p.get("fit_n", 10_000))
+    n = len(ds) if p.get("fit_n") is None else int(p["fit_n"])  # None: the whole training set
     if kind == "mean_color_gmm":
         x = first_images(ds, n)
         return priors.MeanColorGMM(n_components=int(p.get("n_components", 1))).fit(x).to_dict()

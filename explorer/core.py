@@ -49,7 +49,7 @@ SKIMAGE_SAMPLES = ("astronaut", "chelsea", "coffee", "rocket", "camera", "coins"
 DATASET_SAMPLES = (("mnist", "test", 8, "mnist"), ("cifar10", "test", 8, "cifar10"),
                    ("celebahq_sample", "test", 4, "celebahq"), ("afhq_sample", "test", 4, "afhq"))
 #: image geometry (channels, size) the forward view uses for each preset family
-FAMILY_GEOMETRY = {"mnist": (1, 28), "cifar10": (3, 32), "celeba": (3, 128), "afhq": (3, 128)}
+FAMILY_GEOMETRY = {"mnist": (1, 32), "cifar10": (3, 32), "celeba": (3, 128), "afhq": (3, 128)}
 METHODS = ("direct", "naive", "tacos")
 
 

@@ -35,14 +35,14 @@ def test_train_sample_restore_info_export(blur_run, tmp_path, capsys):
     grid = tmp_path / "grid.png"
     assert run("sample", blur_run, "--n", 3, "--method", "tacos", "--out", grid) == 0
     im = Image.open(grid)
-    assert im.size[0] > 4 * 28 and im.size[1] > 3 * 28  # 4 columns, 3 rows
+    assert im.size[0] > 4 * 32 and im.size[1] > 3 * 32  # 4 columns, 3 rows of 32 px digits
     assert "RMSE" in capsys.readouterr().out
-    # restore a user's own image: any size and mode is converted to the model's 1x28x28
+    # restore a user's own image: any size and mode is converted to the model's 1x32x32
     src = tmp_path / "mine.png"
     Image.fromarray((np.random.default_rng(0).random((50, 70, 3)) * 255).astype(np.uint8)).save(src)
     assert run("restore", blur_run, src, "--t", 5, "--out", tmp_path / "restored") == 0
     out = Image.open(tmp_path / "restored" / "mine-restored.png")
-    assert out.size == (28, 28)
+    assert out.size == (32, 32)
     assert "mine-restored.png" in capsys.readouterr().out
     assert run("info", blur_run) == 0
     info = json.loads(capsys.readouterr().out)

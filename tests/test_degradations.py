@@ -117,10 +117,18 @@ def test_blur_kernel_matches_paper():
     x = torch.arange(11, dtype=torch.float64) - 5
     ref = torch.exp(-x ** 2 / 98.0)
     assert torch.allclose(g, ref / ref.sum())
+    # the authors' schedules, kernel i = 0..T-1: exp(0.01 i) (CelebA, generation), i/100 + 0.35
     D = cold.degradation_preset("celeba-blur")
-    assert math.isclose(D.sigmas[0], math.exp(0.01)) and math.isclose(D.sigmas[-1], math.exp(2.0))
+    assert all(math.isclose(s, math.exp(0.01 * i)) for i, s in enumerate(D.sigmas))
+    assert D.padding == "reflect" and D.kernel_size == 15 and D.T == 200
     D = cold.degradation_preset("cifar10-blur")
-    assert math.isclose(D.sigmas[0], 0.36) and math.isclose(D.sigmas[49], 0.85)
+    assert all(math.isclose(s, i / 100 + 0.35) for i, s in enumerate(D.sigmas))
+    assert D.padding == "reflect" and D.kernel_size == 11 and D.T == 50
+    D = cold.degradation_preset("celeba-blur-generation")
+    assert all(math.isclose(s, math.exp(0.01 * i)) for i, s in enumerate(D.sigmas))
+    assert D.padding == "circular" and D.sigmas[0] == 1.0
+    # an explicit sigma_start is sigma_1 for both schedules
+    assert Blur(T=3, schedule="exponential", sigma_start=2.0).sigmas == [2.0, 2.0 * math.exp(0.01), 2.0 * math.exp(0.02)]
 
 
 def _high_freq_energy(x):
@@ -164,10 +172,14 @@ def test_inpaint_definition_and_visible_pixels_decrease():
     D, x = preset_degradation("mnist-inpaint", n=2)
     state = D.sample_state(x, generator=torch.Generator().manual_seed(0))
     c = state["center"][0]
-    mask1 = D.mask(1.0, 28, 28, float(c[0]), float(c[1]))
-    assert torch.allclose(D(x, 1, state)[0, 0], (x[0, 0].double() * mask1).float(), atol=1e-6)
-    # the masked centre is grey (0); the visible fraction decreases with t
-    assert D(x, D.T, state)[0, 0, c[0], c[1]] == 0
+    H, W = x.shape[-2:]
+    mask1 = D.mask(D.betas[0], H, W, float(c[0]), float(c[1]))
+    # one step: the first mask, then the 8-bit quantisation (at most one level down)
+    diff = (x[0, 0].double() * mask1).float() - D(x, 1, state)[0, 0]
+    assert diff.min() >= -1e-6 and diff.max() <= 2 / 255 + 1e-6
+    # the masked centre is grey (0, quantised down to 127/255 of the [0, 1] range); the visible
+    # fraction decreases with t
+    assert D(x, D.T, state)[0, 0, c[0], c[1]] == torch.tensor(127 / 255 * 2 - 1)
     vis = [float((D(torch.ones_like(x), t, state) > 0.5).float().mean()) for t in range(0, 51, 10)]
     assert all(a >= b for a, b in zip(vis, vis[1:])) and vis[-1] < vis[0]
 

@@ -157,7 +157,7 @@ def test_compare(ex, cat):
     assert frames[0][0] == T and frames[-1][0] == 0
     # an uploaded image is converted to the model's size; a random degradation uses the seed
     c2 = ex.compare("mnist-inpaint", cat, seed=1)
-    assert c2.x0.shape == (1, 1, 28, 28) and len(c2.tacos) == c2.T + 1
+    assert c2.x0.shape == (1, *ex.model("mnist-inpaint").image_shape) and len(c2.tacos) == c2.T + 1
     with pytest.raises(InputError):
         ex.compare("mnist-blur", None, seed=-1)
 
@@ -204,8 +204,8 @@ def test_swatches_and_colours(ex):
 def test_restore_and_estimate(ex, cat):
     for method in ("direct", "naive", "tacos"):
         y = ex.restore("mnist-blur", cat, 10, method)
-        assert y.shape == (1, 1, 28, 28) and torch.isfinite(y).all()
-    assert ex.restore("mnist-inpaint", cat, None, "tacos").shape == (1, 1, 28, 28)
+        assert y.shape == (1, *ex.model("mnist-blur").image_shape) and torch.isfinite(y).all()
+    assert ex.restore("mnist-inpaint", cat, None, "tacos").shape == (1, *ex.model("mnist-inpaint").image_shape)
     t = ex.estimate_t("mnist-blur", cat)
     assert 1 <= t <= ex.model("mnist-blur").degradation.T
     with pytest.raises(InputError, match="out of range"):

@@ -58,3 +58,11 @@ def test_generation_model_generates():
     assert float(x0.std(dim=(2, 3)).mean()) > 10 * float(x_T.std(dim=(2, 3)).mean())
     # and keeps each image's mean colour close to the sampled one (blur preserves the mean)
     assert (x0.mean(dim=(2, 3)) - x_T.mean(dim=(2, 3))).abs().mean() < 0.25
+
+
+def test_mnist_inpaint_uses_the_papers_masks():
+    """The shipped inpainting model was trained on the masks that reproduce Table 2 (docs/fidelity.md)."""
+    m = cold.load("mnist-inpaint")
+    D = m.degradation
+    assert D.beta_is == "std" and D.betas[0] == pytest.approx(1.1) and D.quantize_bits == 8
+    assert m.image_shape == (1, 32, 32)

@@ -105,12 +105,13 @@ def test_schedule_endpoints():
     assert Snow(1).c0(torch.tensor([1])).item() == pytest.approx(0.7)
 
 
-def reference_motion_blur(v, sigma, radius):
-    """Literal one-sided Gaussian line blur of a 1-D signal with edge repetition."""
-    w = [math.exp(-i * i / (2 * sigma * sigma)) for i in range(radius + 1)]
+def reference_motion_blur(v, sigma, k=11):
+    """The authors' centred k-tap line kernel (tgm ``get_gaussian_kernel``), zero padding."""
+    r = k // 2
+    w = [math.exp(-i * i / (2 * sigma * sigma)) for i in range(-r, r + 1)]
     s = sum(w)
     L = len(v)
-    return torch.tensor([sum(w[i] / s * float(v[min(y + i, L - 1)]) for i in range(radius + 1))
+    return torch.tensor([sum(w[i + r] / s * float(v[y + i]) for i in range(-r, r + 1) if 0 <= y + i < L)
                          for y in range(L)], dtype=torch.float64)
 
 
@@ -120,12 +121,11 @@ def test_blur_matrix_matches_literal_kernel():
     sig = torch.tensor([0.05, 1.5, 4.0, 16.0], dtype=torch.float64)
     M = D.blur_matrix(sig, L)
     assert M.shape == (4, L, L)
-    torch.testing.assert_close(M.sum(-1), torch.ones(4, L, dtype=torch.float64))
-    assert torch.equal(torch.tril(M, -1), torch.zeros_like(M))  # one-sided
+    assert torch.equal(torch.triu(M, 6), torch.zeros_like(M))  # 11 taps, centred
+    assert torch.equal(torch.tril(M, -6), torch.zeros_like(M))
     v = torch.rand(L, dtype=torch.float64)
     for b, s in enumerate(sig.tolist()):
-        radius = min(math.ceil(3 * s), L - 1)
-        torch.testing.assert_close(M[b] @ v, reference_motion_blur(v, s, radius))
+        torch.testing.assert_close(M[b] @ v, reference_motion_blur(v, s))
     torch.testing.assert_close(M[0], torch.eye(L, dtype=torch.float64), atol=1e-12, rtol=0)
 
 
@@ -136,7 +136,7 @@ def test_direction_selects_blur_axis():
     st["direction"] = torch.tensor([0, 1])
     S = D.snow_pattern(st["seed"], st["direction"], torch.tensor([5, 5]))
     sb = D.zoomed_seed(st["seed"])
-    sc = torch.where(sb > 0.9, sb, torch.zeros_like(sb)).clamp(0, 1)
+    sc = torch.where(sb >= 0.9, sb, torch.zeros_like(sb)).clamp(0, 1)
     torch.testing.assert_close(S[0], sc[0] @ D.blur_matrix(torch.tensor([3.0]), 24)[0].T)
     torch.testing.assert_close(S[1], D.blur_matrix(torch.tensor([3.0]), 32)[0] @ sc[1])
     y = D(x, 5, st)
@@ -144,14 +144,16 @@ def test_direction_selects_blur_axis():
     torch.testing.assert_close(y, expect)
 
 
-def test_zoomed_seed_uses_upper_left_corner():
+def test_zoomed_seed_uses_centred_crop():
     D = Snow(10, zoom=2.0)
     seed = torch.randn(1, 32, 32)
     sb = D.zoomed_seed(seed)
     assert sb.shape == (1, 32, 32)
     seed2 = seed.clone()
-    seed2[:, 20:, :] = 5.0
-    seed2[:, :, 20:] = 5.0  # outside the 16x16 upper-left corner (plus the cubic support)
+    seed2[:, :8, :] = 5.0
+    seed2[:, 24:, :] = 5.0
+    seed2[:, :, :8] = 5.0
+    seed2[:, :, 24:] = 5.0  # outside the centred 16x16 crop (linear zoom reads nothing else)
     assert torch.equal(D.zoomed_seed(seed2), sb)
     for z in (2.3, 4.5, 1.0):
         assert Snow(3, zoom=z).zoomed_seed(torch.randn(2, 31, 17)).shape == (2, 31, 17)
@@ -173,13 +175,14 @@ def test_bad_state_and_arguments_raise():
         D(x, 11)
     with pytest.raises(ValueError):
         D(x, torch.tensor([1, 2]))
-    for bad in (dict(zoom=0.5), dict(sigma=-1.0), dict(c1_end=-2.0), dict(mu=float("nan"))):
+    for bad in (dict(zoom=0.5), dict(sigma=-1.0), dict(c1_end=-2.0), dict(mu=float("nan")),
+                dict(kernel_size=4), dict(kernel_size=0)):
         with pytest.raises(ValueError):
             Snow(10, **bad)
 
 
 def test_config_roundtrip():
-    D = Snow(200, c0_end=0.55, c1_end=20.0, zoom=2.5)
+    D = Snow(200, c0_end=0.55, c1_end=20.0, zoom=3.0, kernel_size=7)
     cfg = json.loads(json.dumps(D.config()))
     E = type(D)(**cfg)
     assert E.config() == D.config() and D.name == "snow" and D.random is True

@@ -47,20 +47,27 @@ def gaussian_kernel1d(size: int, sigma: float, dtype=torch.float64) -> torch.Ten
     return g / g.sum()
 
 
-def blur_sigma(schedule: str, t: int, sigma: float = 7.0, sigma_start: float = 0.35,
+def blur_sigma(schedule: str, t: int, sigma: float = 7.0, sigma_start: float | None = None,
                sigma_rate: float = 0.01) -> float:
     """σ_t of the step-t kernel G_t (t = 1..T).
 
-    * ``constant``:    σ_t = sigma                       (MNIST: 7)
-    * ``linear``:      σ_t = sigma_start + sigma_rate·t  (CIFAR-10: 0.35 + 0.01 t)
-    * ``exponential``: σ_t = exp(sigma_rate·t)           (CelebA / generation: e^{0.01 t})
+    * ``constant``:    σ_t = sigma                                 (MNIST: 7)
+    * ``linear``:      σ_t = sigma_start + sigma_rate·(t - 1)      (CIFAR-10: 0.35 + 0.01 (t - 1))
+    * ``exponential``: σ_t = sigma_start · exp(sigma_rate·(t - 1)) (CelebA / generation: e^{0.01 (t - 1)})
+
+    ``sigma_start`` is σ_1; ``None`` means 0.35 (linear) or 1 (exponential).  The first kernel
+    uses the schedule's start value, as in the authors' code (``i/100 + 0.35`` and
+    ``exp(0.01 i)`` for i = 0..T-1) and in Section 5.2 ("starting from σ = 1"); the paper's
+    Appendix A.1 writes 0.01 t + 0.35, one step later (docs/fidelity.md).
     """
     if schedule == "constant":
         return float(sigma)
     if schedule == "linear":
-        return float(sigma_start + sigma_rate * t)
+        start = 0.35 if sigma_start is None else sigma_start
+        return float(start + sigma_rate * (t - 1))
     if schedule == "exponential":
-        return float(math.exp(sigma_rate * t))
+        start = 1.0 if sigma_start is None else sigma_start
+        return float(start * math.exp(sigma_rate * (t - 1)))
     raise ValueError(f"blur: unknown sigma schedule {schedule!r}; choose one of {SCHEDULES}")
 
 
@@ -94,8 +101,10 @@ class Blur(Degradation):
         T: number of steps.
         kernel_size: side of each G_s (11 for MNIST/CIFAR-10, 15 CelebA, 27 generation).
         schedule: ``"constant"`` | ``"linear"`` | ``"exponential"`` (see :func:`blur_sigma`).
-        sigma, sigma_start, sigma_rate: schedule parameters.
-        padding: ``"circular"`` (the authors' default), ``"reflect"`` or ``"zeros"``.
+        sigma, sigma_start, sigma_rate: schedule parameters (``sigma_start`` is σ_1; ``None``
+            picks 0.35 for the linear and 1 for the exponential schedule).
+        padding: ``"circular"`` (the authors' MNIST and generation runs), ``"reflect"`` (their
+            CIFAR-10 and CelebA deblurring runs) or ``"zeros"``.
         final_mean: generation variant -- D(x0, T) is the per-channel mean of x0.
     """
 
@@ -103,7 +112,7 @@ class Blur(Degradation):
     random = False
 
     def __init__(self, T: int = 40, kernel_size: int = 11, schedule: str = "constant",
-                 sigma: float = 7.0, sigma_start: float = 0.35, sigma_rate: float = 0.01,
+                 sigma: float = 7.0, sigma_start: float | None = None, sigma_rate: float = 0.01,
                  padding: str = "circular", final_mean: bool = False):
         super().__init__(T)
         if schedule not in SCHEDULES:
@@ -115,6 +124,8 @@ class Blur(Degradation):
         self.kernel_size = kernel_size
         self.schedule = schedule
         self.sigma = float(sigma)
+        if sigma_start is None:
+            sigma_start = 1.0 if schedule == "exponential" else 0.35
         self.sigma_start = float(sigma_start)
         self.sigma_rate = float(sigma_rate)
         self.padding = padding

@@ -2,12 +2,25 @@
 
 One step multiplies the image by a Gaussian mask
 
-    z_β(i, j) = 1 - exp(-((i - c_y)² + (j - c_x)²) / (2β)),
+    z_β(i, j) = 1 - exp(-((i - c_y)² + (j - c_x)²) / (2 σ(β)²)),
 
-a 2-D Gaussian of variance β normalised to peak 1 and subtracted from 1 (0 at the centre c).
-With β_1 = 1 and β_{i+1} = β_i + 0.1 (T = 50),
+a 2-D Gaussian normalised to peak 1 and subtracted from 1 (0 at the centre c), and
 
     D(x0, t) = x0 · G_t,      G_t = ∏_{i ≤ t} z_{β_i}      (Section 4.2).
+
+Mask width (see docs/fidelity.md).  The paper's text calls β the *variance* (σ(β)² = β) with
+β_1 = 1, β_{i+1} = β_i + 0.1.  The authors' code uses β as the *standard deviation*
+(σ(β) = β, ``get_gaussian_kernel2d(dims, (β, β))``) with β_i = 0.1 (i + 10) = 1.1, 1.2, ...,
+and only that reproduces the masks of Figure 4 and the Degraded columns of Table 2, so the
+presets use ``beta_is="std"``, ``beta_start=1.1``.  ``beta_is="variance"`` keeps the literal
+reading of the text.
+
+Discretisation (Appendix A.2).  The text says pixel values are rounded "to the eight most
+significant digits" so that the network cannot read the masked pixels back from floating-point
+residue.  In the authors' code this is an 8-bit quantisation of x_t,
+``x -> floor((x + 1) / 2 · 255) / 255 · 2 - 1``, which is what actually removes the residue
+(8 significant decimal digits keep a float32 exactly).  The presets use ``quantize_bits=8``;
+``round_digits`` keeps the literal reading.
 
 Pixels are pulled to 0, the grey of [-1, 1] images.  The centre c is random per image (MNIST,
 CIFAR-10; the state) or fixed at the image centre (CelebA).  The cumulative products G_t are
@@ -23,6 +36,7 @@ import torch
 from .base import Degradation
 
 BETA_SCHEDULES = ("linear", "geometric")
+BETA_MEANINGS = ("variance", "std")
 
 
 def round_significant(x: torch.Tensor, digits: int) -> torch.Tensor:
@@ -34,13 +48,28 @@ def round_significant(x: torch.Tensor, digits: int) -> torch.Tensor:
     return torch.where(xd == 0, xd, out).to(x.dtype)
 
 
+def quantize(x: torch.Tensor, bits: int = 8) -> torch.Tensor:
+    """Quantise [-1, 1] values to ``bits`` bits, rounding down (the authors' discretisation).
+
+    x -> floor((x + 1) / 2 · (2^bits - 1)) / (2^bits - 1) · 2 - 1, computed in float64 with a
+    tolerance of 1e-4 level so that a value already on a level (up to float32 rounding) stays
+    there: quantising twice equals quantising once.
+    """
+    levels = float(2 ** int(bits) - 1)
+    xd = x.double()
+    q = torch.floor(((xd + 1) / 2 * levels).clamp(0, levels) + 1e-4) / levels
+    return (q * 2 - 1).to(x.dtype)
+
+
 class Inpaint(Degradation):
     """D(x0, t) = x0 · ∏_{i≤t} z_{β_i} with Gaussian masks z_β (Section 4.2).
 
     Args:
         T: number of steps (50 in the paper).
-        beta_start: β_1 (1.0).
+        beta_start: β_1 (1.0 in the paper's text, 1.1 in the authors' code and the presets).
         beta_step: β_{i+1} - β_i for the ``"linear"`` schedule (0.1).
+        beta_is: ``"variance"`` (σ(β)² = β, the paper's text) or ``"std"`` (σ(β) = β, the
+            authors' code; reproduces Table 2).
         beta_schedule: ``"linear"`` (the paper's) or ``"geometric"`` (β_1 .. beta_end evenly in
             log space; used by the generation presets so the final mask covers the image).
         beta_end: β_T of the geometric schedule.
@@ -49,8 +78,10 @@ class Inpaint(Degradation):
         fill: ``"zero"`` (masked pixels become 0, grey) or ``"color"`` (the generation variant:
             masked pixels become a random solid colour c ~ U[-1, 1]^C, part of the state).
         final_fill: with ``fill="color"``, make x_T exactly the colour c.
-        round_digits: round D's output to this many significant digits (Appendix A.2 uses 8);
-            ``None`` disables it.
+        quantize_bits: quantise D's output to this many bits per value, rounding down as the
+            authors' code does (8 in the presets); ``None`` disables it.
+        round_digits: round D's output to this many significant decimal digits (the literal
+            reading of Appendix A.2); ``None`` disables it.
     """
 
     name = "inpaint"
@@ -58,7 +89,8 @@ class Inpaint(Degradation):
     def __init__(self, T: int = 50, beta_start: float = 1.0, beta_step: float = 0.1,
                  beta_schedule: str = "linear", beta_end: float | None = None,
                  center: str = "random", fill: str = "zero", final_fill: bool = False,
-                 round_digits: int | None = None):
+                 round_digits: int | None = None, beta_is: str = "variance",
+                 quantize_bits: int | None = None):
         super().__init__(T)
         if beta_schedule not in BETA_SCHEDULES:
             raise ValueError(f"inpaint: unknown beta_schedule {beta_schedule!r}; choose one of {BETA_SCHEDULES}")
@@ -68,6 +100,11 @@ class Inpaint(Degradation):
             raise ValueError(f"inpaint: fill must be 'zero' or 'color', got {fill!r}")
         if beta_schedule == "geometric" and (beta_end is None or beta_end <= 0):
             raise ValueError("inpaint: the geometric beta_schedule needs a positive beta_end")
+        if beta_is not in BETA_MEANINGS:
+            raise ValueError(f"inpaint: beta_is must be one of {BETA_MEANINGS}, got {beta_is!r}")
+        if quantize_bits is not None and (isinstance(quantize_bits, bool) or not isinstance(quantize_bits, int)
+                                          or not 1 <= quantize_bits <= 16):
+            raise ValueError(f"inpaint: quantize_bits must be an int in 1..16 or None, got {quantize_bits!r}")
         if beta_start <= 0:
             raise ValueError(f"inpaint: beta_start must be positive, got {beta_start}")
         self.beta_start = float(beta_start)
@@ -78,6 +115,8 @@ class Inpaint(Degradation):
         self.fill = fill
         self.final_fill = bool(final_fill)
         self.round_digits = round_digits
+        self.beta_is = beta_is
+        self.quantize_bits = quantize_bits
         if beta_schedule == "linear":
             self.betas = [self.beta_start + self.beta_step * i for i in range(T)]
         else:
@@ -91,14 +130,16 @@ class Inpaint(Degradation):
     def config(self) -> dict:
         return dict(T=self.T, beta_start=self.beta_start, beta_step=self.beta_step,
                     beta_schedule=self.beta_schedule, beta_end=self.beta_end, center=self.center,
-                    fill=self.fill, final_fill=self.final_fill, round_digits=self.round_digits)
+                    fill=self.fill, final_fill=self.final_fill, round_digits=self.round_digits,
+                    beta_is=self.beta_is, quantize_bits=self.quantize_bits)
 
     # ------------------------------------------------------------------ masks
     def mask(self, beta: float, H: int, W: int, cy: float, cx: float) -> torch.Tensor:
         """One mask z_β of size H×W centred at (cy, cx), float64."""
         i = torch.arange(H, dtype=torch.float64).view(-1, 1)
         j = torch.arange(W, dtype=torch.float64).view(1, -1)
-        return 1.0 - torch.exp(-((i - cy) ** 2 + (j - cx) ** 2) / (2.0 * beta))
+        var = beta * beta if self.beta_is == "std" else beta
+        return 1.0 - torch.exp(-((i - cy) ** 2 + (j - cx) ** 2) / (2.0 * var))
 
     def offset_table(self, H: int, W: int, device=None, dtype=torch.float32) -> torch.Tensor:
         """G_t over all centre offsets: (T+1, 2H-1, 2W-1), entry [t, dy+H-1, dx+W-1]."""
@@ -164,6 +205,8 @@ class Inpaint(Degradation):
                 out = torch.where((t == self.T).view(-1, 1, 1, 1), c.expand_as(out), out)
         else:
             out = G * x
+        if self.quantize_bits is not None:
+            out = quantize(out, self.quantize_bits)
         if self.round_digits is not None:
             out = round_significant(out, int(self.round_digits))
         return out

@@ -1,29 +1,31 @@
 """Snowification, Section 4.4 and Appendix A.5 of Cold Diffusion.
 
-A torch port (CPU and CUDA, no numpy/cv2/scipy in the forward path) of the ImageNet-C snow
-transform as the paper abstracts it, x_t = h(x0, S_A, c0(t), c1(t)):
+A torch port (CPU and CUDA, no numpy/cv2/scipy in the forward path) of the snow transform as
+the authors apply it (their ImageNet-C port, ``snowification/diffusion/forward_process_impl.py``),
+x_t = h(x0, S_A, c0(t), c1(t)):
 
 1. state: a seed matrix S_A ~ N(mu, sigma) of shape (H, W) and a motion-blur direction
    (0 = horizontal, 1 = vertical) per image, drawn once per trajectory.
-2. S_B: the upper-left ceil(H/zoom) x ceil(W/zoom) corner of S_A zoomed by ``zoom`` with bicubic
-   interpolation (the stand-in for the spline zoom of ImageNet-C's ``clipped_zoom``) and cropped
-   back to H x W from the top-left.  S_B does not depend on t.
-3. S_C = S_B where S_B > c0(t), else 0, clipped to [0, 1].
-4. S: S_C motion-blurred along the image's direction by a one-sided Gaussian line kernel of
-   standard deviation c1(t) (ImageMagick style): weights exp(-i^2 / (2 c1^2)) for taps
-   i = 0..r with r = min(ceil(3 c1), L - 1) (L the length of the blurred axis), normalised;
-   taps that leave the image repeat the edge pixel (ImageMagick's default virtual pixel).
-5. x_t = clip(x0' + S + rot180(S), 0, 1) on every channel, x0' = (x0 + 1) / 2, returned in [-1, 1].
+2. S_B: ImageNet-C's ``clipped_zoom``: the *centred* ceil(H/zoom) x ceil(W/zoom) crop of S_A
+   zoomed by ``zoom`` = 2.5 with linear interpolation (``scipy.ndimage.zoom(order=1)``, i.e.
+   bilinear with aligned corners, to round(c · zoom) pixels) and centre-trimmed back to H x W.
+   S_B does not depend on t.
+3. S_C = S_B where S_B >= c0(t), else 0, clipped to [0, 1].
+4. S: S_C motion-blurred along the image's direction by a centred line kernel of
+   ``kernel_size`` = 11 taps, w_i ∝ exp(-i² / (2 c1(t)²)) for i = -5..5, normalised, with zero
+   padding (``conv2d(padding="same")``).
+5. x_t = clip(x0' + S + rot180(S), 0, 1) on every channel, x0' = (x0 + 1) / 2, returned in
+   [-1, 1] (the authors' ``--fix_brightness`` runs, which the paper reports).
 
 c0(t), c1(t) are linear in t: t = 1 gives (c0_start, c1_start), t = T gives (c0_end, c1_end)
-(with T = 1 the single step uses the end values).  Lowering the threshold c0 lets more snow
-through and raising c1 makes it look windier.  The paper's settings (mu = 0.55, sigma = 0.3,
-T = 200): CIFAR-10 c0 1.15 -> 0.7, c1 0.05 -> 16 (the defaults); CelebA c0 1.15 -> 0.55,
-c1 0.05 -> 20.
+(with T = 1 the single step uses the end values), as ``torch.linspace`` in the authors' code.
+Lowering the threshold c0 lets more snow through and raising c1 makes it look windier.  The
+paper's settings (mu = 0.55, sigma = 0.3, T = 200): CIFAR-10 c0 1.15 -> 0.7, c1 0.05 -> 16
+(the defaults, the authors' ``snow_level 3``); CelebA c0 1.15 -> 0.55, c1 0.05 -> 20
+(``snow_level 4``).
 
-Per-image t means per-image blur kernels.  Each kernel is built as a banded L x L matrix
-(edge clamping folded into the last column) and applied with one batched matmul per axis, so
-there is no loop over t or over the batch.
+Per-image t means per-image blur kernels.  Each kernel is built as a banded L x L matrix and
+applied with one batched matmul per axis, so there is no loop over t or over the batch.
 """
 from __future__ import annotations
 
@@ -43,10 +45,9 @@ class Snow(Degradation):
         mu, sigma: mean and standard deviation of the seed matrix S_A.
         c0_start, c0_end: snow threshold c0(t) at t = 1 and t = T.
         c1_start, c1_end: motion-blur standard deviation c1(t) (pixels) at t = 1 and t = T.
-        zoom: zoom factor of the upper-left corner of S_A (>= 1).  Default 3.0, the factor of
-            ImageNet-C's lightest snow severity (its severities use 2 to 4.5); larger values
-            give bigger flakes.
-        radius_sigmas: the blur radius is ceil(radius_sigmas * c1(t)) taps, capped at L - 1.
+        zoom: zoom factor of the centred crop of S_A (>= 1); 2.5 as the authors' CIFAR-10 and
+            CelebA settings.  Larger values give bigger flakes.
+        kernel_size: taps of the centred motion-blur line kernel (odd; 11 as the authors).
     """
 
     name = "snow"
@@ -55,10 +56,14 @@ class Snow(Degradation):
     def __init__(self, T: int, mu: float = 0.55, sigma: float = 0.3,
                  c0_start: float = 1.15, c0_end: float = 0.7,
                  c1_start: float = 0.05, c1_end: float = 16.0,
-                 zoom: float = 3.0, radius_sigmas: float = 3.0):
+                 zoom: float = 2.5, kernel_size: int = 11):
         super().__init__(T)
+        if isinstance(kernel_size, bool) or not isinstance(kernel_size, int) or kernel_size < 1 \
+                or kernel_size % 2 == 0:
+            raise ValueError(f"{self.name}: kernel_size must be a positive odd int, got {kernel_size!r}")
+        self.kernel_size = kernel_size
         vals = dict(mu=mu, sigma=sigma, c0_start=c0_start, c0_end=c0_end,
-                    c1_start=c1_start, c1_end=c1_end, zoom=zoom, radius_sigmas=radius_sigmas)
+                    c1_start=c1_start, c1_end=c1_end, zoom=zoom)
         for k, v in vals.items():
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
                 raise ValueError(f"{self.name}: {k} must be a finite number, got {v!r}")
@@ -68,8 +73,6 @@ class Snow(Degradation):
             raise ValueError(f"{self.name}: c1 (blur std) must be >= 0, got {c1_start}, {c1_end}")
         if zoom < 1:
             raise ValueError(f"{self.name}: zoom must be >= 1, got {zoom}")
-        if radius_sigmas <= 0:
-            raise ValueError(f"{self.name}: radius_sigmas must be > 0, got {radius_sigmas}")
         for k, v in vals.items():
             setattr(self, k, float(v))
 
@@ -77,7 +80,7 @@ class Snow(Degradation):
         return {"T": self.T, "mu": self.mu, "sigma": self.sigma,
                 "c0_start": self.c0_start, "c0_end": self.c0_end,
                 "c1_start": self.c1_start, "c1_end": self.c1_end,
-                "zoom": self.zoom, "radius_sigmas": self.radius_sigmas}
+                "zoom": self.zoom, "kernel_size": self.kernel_size}
 
     # ------------------------------------------------------------------ state
     def sample_state(self, x0: torch.Tensor, generator: torch.Generator | None = None) -> State:
@@ -122,39 +125,33 @@ class Snow(Degradation):
 
     # ------------------------------------------------------------------ pieces of h
     def zoomed_seed(self, seed: torch.Tensor) -> torch.Tensor:
-        """S_B: the upper-left corner of S_A (B, H, W) zoomed by ``zoom`` back to H x W."""
+        """S_B: ImageNet-C's ``clipped_zoom`` of S_A (B, H, W): centred crop, linear zoom, trim."""
         H, W = seed.shape[-2:]
-        ch, cw = self._corner(H), self._corner(W)
-        corner = seed[:, None, :ch, :cw]
-        # scale factor ``zoom`` exactly (not H / ch); floor(ch * zoom) >= H so the crop is full.
-        big = F.interpolate(corner, scale_factor=self.zoom, mode="bicubic", align_corners=False,
-                            recompute_scale_factor=False)
-        return big[:, 0, :H, :W]
-
-    def _corner(self, n: int) -> int:
-        """Smallest corner size c ~ ceil(n / zoom) whose zoomed size floor(c * zoom) covers n."""
-        c = min(n, math.ceil(n / self.zoom))
-        while math.floor(c * self.zoom) < n:
-            c += 1
-        return c
+        ch, cw = min(H, math.ceil(H / self.zoom)), min(W, math.ceil(W / self.zoom))
+        top, left = (H - ch) // 2, (W - cw) // 2
+        crop = seed[:, None, top:top + ch, left:left + cw]
+        # scipy.ndimage.zoom(order=1) sizes its output round(c * zoom) (Python's round) and maps
+        # output o to input o (c - 1) / (out - 1): bilinear with align_corners=True.
+        oh, ow = max(H, round(ch * self.zoom)), max(W, round(cw * self.zoom))
+        big = F.interpolate(crop, size=(oh, ow), mode="bilinear", align_corners=True)
+        th, tw = (oh - H) // 2, (ow - W) // 2
+        return big[:, 0, th:th + H, tw:tw + W]
 
     def blur_matrix(self, sigma: torch.Tensor, L: int) -> torch.Tensor:
-        """Banded (B, L, L) matrix M of the one-sided motion blur: (M v)[y] = sum_i w_i v[y+i].
+        """Banded (B, L, L) matrix M of the centred motion blur: (M v)[y] = sum_i w_i v[y + i].
 
-        w_i = exp(-i^2 / (2 sigma^2)) for i = 0..r, r = min(ceil(radius_sigmas * sigma), L - 1),
-        normalised; indices y + i >= L are clamped to L - 1 (edge pixel).
+        w_i ∝ exp(-i^2 / (2 sigma^2)) for i = -k//2..k//2 (k = ``kernel_size``), normalised;
+        taps outside the image read zeros (``padding="same"``).
         """
         dtype, device = sigma.dtype, sigma.device
-        i = torch.arange(L, device=device, dtype=dtype)  # taps 0..L-1 (the largest radius)
+        r = self.kernel_size // 2
+        i = torch.arange(-r, r + 1, device=device, dtype=dtype)
         s = sigma.clamp_min(1e-6)[:, None]
-        radius = torch.ceil(self.radius_sigmas * sigma).clamp(max=L - 1)[:, None]
-        w = torch.exp(-(i * i) / (2 * s * s)) * (i <= radius)
-        w = w / w.sum(1, keepdim=True)  # (B, L); w[:, 0] = 1 before normalising
-        tail = w.flip(1).cumsum(1).flip(1)  # tail[:, k] = sum_{i >= k} w_i
+        w = torch.exp(-(i * i) / (2 * s * s))
+        w = w / w.sum(1, keepdim=True)  # (B, k)
         y = torch.arange(L, device=device)
         d = y[None, :] - y[:, None]  # d[y, j] = j - y
-        M = w[:, d.clamp(0, L - 1)] * (d >= 0)  # (B, L, L) band
-        M[:, :, L - 1] = tail[:, L - 1 - y]  # edge clamping folded into the last column
+        M = w[:, (d + r).clamp(0, 2 * r)] * (d.abs() <= r)  # (B, L, L) band
         return M
 
     def snow_pattern(self, seed: torch.Tensor, direction: torch.Tensor, t: torch.Tensor,
@@ -163,7 +160,7 @@ class Snow(Degradation):
         H, W = seed.shape[-2:]
         sb = self.zoomed_seed(seed.to(dtype))
         c0 = self.c0(t, dtype).view(-1, 1, 1)
-        sc = torch.where(sb > c0, sb, torch.zeros_like(sb)).clamp(0.0, 1.0)
+        sc = torch.where(sb >= c0, sb, torch.zeros_like(sb)).clamp(0.0, 1.0)
         c1 = self.c1(t, dtype)
         horiz = sc @ self.blur_matrix(c1, W).transpose(1, 2)  # blur along W
         vert = self.blur_matrix(c1, H) @ sc  # blur along H

@@ -7,17 +7,23 @@ size H x W with nearest-neighbour upsampling:
 
 Because ceil(ceil(n/2)/2) = ceil(n/4), the size after t halvings is n_t = ceil(n / 2^t); it
 saturates at 1, so a T larger than log2(max(H, W)) is allowed and the extra steps leave the
-(1 x 1, i.e. per-channel mean) image unchanged.  The paper uses T = 3 for MNIST (28 -> 14 -> 7
--> 4) and CIFAR-10 (32 -> 4), and T = 6 for CelebA (128 -> 2).
+(1 x 1, i.e. per-channel mean) image unchanged.  The paper uses T = 3 for MNIST and CIFAR-10 (32 -> 16 -> 8 -> 4;
+the authors resize MNIST to 32 px, which is why x_T is 4 x 4) and T = 6 for CelebA (128 -> 2).
 
 Two downsampling filters:
 
-* ``"area"``    -- average pooling.  When both sizes are divisible by 2^k, k halvings equal one
-  ``avg_pool2d`` with kernel 2^k (closed form); the remaining halvings of an odd size use
-  adaptive (area) pooling, whose windows overlap by one pixel, e.g. 7 -> 4 averages rows
-  {0,1}, {1,2,3}, {3,4,5}, {5,6}.
-* ``"bicubic"`` -- antialiased bicubic interpolation, clamped to [-1, 1] after every halving
-  (bicubic overshoots).  It has no closed form, so it is always iterated.
+* ``"bicubic"`` -- the authors' routine (``Incremental_factor_2``), used by the presets: step s
+  resizes the *full-size* x_{s-1} to n_s with bicubic interpolation without antialiasing and
+  shows it at full size again with nearest neighbour (``nearest-exact``, as the authors),
+
+      x_s = up_nearest( bicubic(x_{s-1}, n_s) ),
+
+  clamped to [-1, 1] (bicubic overshoots; the authors leave the overshoot, which changes
+  nothing measurable, see docs/fidelity.md).  No closed form: always iterated (T <= ~7).
+* ``"area"``    -- average pooling of the low-resolution image.  When both sizes are divisible
+  by 2^k, k halvings equal one ``avg_pool2d`` with kernel 2^k (closed form); the remaining
+  halvings of an odd size use adaptive (area) pooling, whose windows overlap by one pixel,
+  e.g. 7 -> 4 averages rows {0,1}, {1,2,3}, {3,4,5}, {5,6}.
 
 Either way at most ~log2(N) cheap ops are needed.
 """
@@ -40,7 +46,8 @@ class SuperResolution(Degradation):
 
     Args:
         T: number of halvings at maximal severity (3 for 28x28 / 32x32, 6 for 128x128).
-        mode: ``"area"`` (average pooling) or ``"bicubic"`` (antialiased, clamped).
+        mode: ``"area"`` (average pooling) or ``"bicubic"`` (the authors': bicubic without
+            antialiasing on the full-size image, clamped).
         image_size: optional ``int`` or ``(H, W)``; when given, inputs of another size raise
             ``ValueError``.  Sizes never drop below 1 x 1, so any T is accepted.
     """
@@ -92,19 +99,26 @@ class SuperResolution(Degradation):
 
     # ------------------------------------------------------------------ operators
     def _halve(self, x: torch.Tensor) -> torch.Tensor:
-        """One step of the iterated definition: (n, n') -> (ceil(n/2), ceil(n'/2))."""
-        size = self.size_at(1, x.shape[-2:])
-        if self.mode == "area":
-            return F.adaptive_avg_pool2d(x, size)
-        y = F.interpolate(x, size=size, mode="bicubic", align_corners=False, antialias=True)
-        return y.clamp(-1.0, 1.0)
+        """One area step of the iterated definition: (n, n') -> (ceil(n/2), ceil(n'/2))."""
+        return F.adaptive_avg_pool2d(x, self.size_at(1, x.shape[-2:]))
+
+    def _bicubic_full(self, x0: torch.Tensor, t: int) -> torch.Tensor:
+        """x_t of the bicubic mode: t full-size steps x_s = up_nearest(bicubic(x_{s-1}, n_s))."""
+        x = _work_dtype(x0)
+        hw = x.shape[-2:]
+        for s in range(1, t + 1):
+            low = F.interpolate(x, size=self.size_at(s, hw), mode="bicubic", align_corners=False,
+                                antialias=False)
+            x = F.interpolate(low, size=tuple(int(v) for v in hw), mode="nearest-exact").clamp(-1.0, 1.0)
+        return x.to(x0.dtype)
 
     def low_res(self, x0: torch.Tensor, t) -> torch.Tensor:
         """The low-resolution image down^t(x0) of shape (B, C, n_t, n_t').
 
         ``t`` is an int or a tensor whose entries are all equal (sizes differ across t).
         Area mode uses one ``avg_pool2d`` with kernel 2^k for the largest k <= t dividing both
-        sizes, then iterates the remaining halvings; bicubic mode always iterates.
+        sizes, then iterates the remaining halvings; bicubic mode runs the full-size steps and
+        returns the low-resolution grid that x_t shows.
         """
         x0 = self.check_input(x0)
         if isinstance(t, torch.Tensor) and t.dim() == 1:
@@ -123,12 +137,17 @@ class SuperResolution(Degradation):
         """down^t(x0) for a validated int t (closed form for the divisible part in area mode)."""
         x = _work_dtype(x0)
         H, W = x.shape[-2:]
+        if self.mode == "bicubic":
+            if t == 0:
+                return x0
+            low = F.interpolate(self._bicubic_full(x, t - 1), size=self.size_at(t, (H, W)),
+                                mode="bicubic", align_corners=False, antialias=False)
+            return low.clamp(-1.0, 1.0).to(x0.dtype)
         k = 0
-        if self.mode == "area":
-            while k < t and H % 2 ** (k + 1) == 0 and W % 2 ** (k + 1) == 0:
-                k += 1
-            if k > 0:
-                x = F.avg_pool2d(x, 2 ** k)
+        while k < t and H % 2 ** (k + 1) == 0 and W % 2 ** (k + 1) == 0:
+            k += 1
+        if k > 0:
+            x = F.avg_pool2d(x, 2 ** k)
         for _ in range(t - k):
             x = self._halve(x)
         return x.to(x0.dtype)
@@ -146,7 +165,10 @@ class SuperResolution(Degradation):
             if k == 0:
                 continue
             idx = (t == k).nonzero().squeeze(1)
-            out[idx] = self.upsample(self._low_res(x0[idx], k), hw)
+            if self.mode == "bicubic":
+                out[idx] = self._bicubic_full(x0[idx], k)
+            else:
+                out[idx] = self.upsample(self._low_res(x0[idx], k), hw)
         return out
 
 
