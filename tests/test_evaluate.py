@@ -4,7 +4,6 @@ Most tests replace the Inception network by a cheap fixed random projection (``f
 they check the pipeline, not the network; the ``inception`` tests run the real one end to end
 through the command line (N = 6 keeps them to seconds).
 """
-import argparse
 import json
 
 import numpy as np
@@ -137,9 +136,9 @@ def test_report_files(restoration, tmp_path):
 
 
 def _parser():
-    p = argparse.ArgumentParser()
-    E.add_subcommand(p.add_subparsers(dest="command"))
-    return p
+    from cold.cli import build_parser
+
+    return build_parser()
 
 
 @pytest.mark.inception
