@@ -29,6 +29,9 @@ from typing import Any
 
 import torch
 
+from . import build as _build
+from .utils import atomic_path, atomic_write_text, fsync_dir
+
 CONFIG = "config.json"
 MODEL = "model.safetensors"
 EMA = "ema.safetensors"
@@ -42,9 +45,27 @@ class CheckpointError(RuntimeError):
 
 # ----------------------------------------------------------------------------- locations
 def models_dir() -> Path:
-    """Where shipped models live: ``$COLD_MODEL_DIR``, else ``models/`` of the source tree."""
+    """Where shipped models live (``cold.load(name)``, ``cold explore`` and the reports look here).
+
+    The first of:
+
+    1. ``$COLD_MODEL_DIR``, when set (used as given, even if it does not exist);
+    2. ``models/`` of the source tree, when ``cold`` runs from a checkout or an editable install
+       (the directory above the ``cold`` package holds ``pyproject.toml`` and ``models/``);
+    3. the installed copy, ``cold/models/`` inside the installed package: ``pip install .`` and
+       wheels ship the repository's ``models/`` there as package data (see pyproject.toml).
+
+    Without any of these it returns the installed location, which then does not exist (and
+    :func:`shipped_models` is empty).
+    """
     env = os.environ.get("COLD_MODEL_DIR")
-    return Path(env) if env else Path(__file__).resolve().parent.parent / "models"
+    if env:
+        return Path(env)
+    package = Path(__file__).resolve().parent
+    source = package.parent / "models"
+    if source.is_dir() and (package.parent / "pyproject.toml").is_file():
+        return source
+    return package / "models"
 
 
 def display_path(path) -> str:
@@ -62,7 +83,8 @@ def display_path(path) -> str:
 
 
 def shipped_models() -> list[str]:
-    """Names of the shipped default models (``cold.load(name)`` finds them)."""
+    """Names of the shipped default models (``cold.load(name)`` finds them): the directories of
+    :func:`models_dir` that hold a ``config.json``."""
     root = models_dir()
     if not root.is_dir():
         return []
@@ -94,36 +116,6 @@ def resolve(path_or_name: str | os.PathLike) -> Path:
 
 
 # ----------------------------------------------------------------------------- writing
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` via a temporary file and os.replace."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600 files
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
-
-
 def _state_dict_cpu(sd: dict, dtype: torch.dtype | None = None) -> dict:
     out = {}
     for k, v in sd.items():
@@ -152,7 +144,7 @@ def write_checkpoint(directory: Path, config: dict, model_sd: dict, ema_sd: dict
         for f in tmp.iterdir():
             with open(f, "rb") as fh:
                 os.fsync(fh.fileno())
-        _fsync_dir(tmp)
+        fsync_dir(tmp)
         os.chmod(tmp, 0o755)  # mkdtemp creates 0700 directories
         if directory.exists():  # re-saving the same step: move the old one away first
             old = directory.with_name(f".{directory.name}.old")
@@ -162,7 +154,7 @@ def write_checkpoint(directory: Path, config: dict, model_sd: dict, ema_sd: dict
             shutil.rmtree(old, ignore_errors=True)
         else:
             os.replace(tmp, directory)
-        _fsync_dir(directory.parent)
+        fsync_dir(directory.parent)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -248,23 +240,19 @@ def read_training_state(directory: Path) -> dict:
 
 # ----------------------------------------------------------------------------- building
 def build_degradation(cfg: dict):
-    """D from an experiment config: ``cold.degradation_preset(preset, **overrides)``."""
-    from .degradations import degradation_preset
-
-    d = cfg["degradation"]
+    """D from a checkpoint's config (:func:`cold.build.build_degradation`; errors as CheckpointError)."""
     try:
-        return degradation_preset(d["preset"], **(d.get("overrides") or {}))
-    except (KeyError, ValueError, TypeError) as e:
-        raise CheckpointError(f"invalid degradation in config: {e}") from None
+        return _build.build_degradation(cfg)
+    except _build.ConfigError as e:
+        raise CheckpointError(str(e)) from None
 
 
 def build_model(cfg: dict):
-    from .unet import UNet
-
+    """R from a checkpoint's config (:func:`cold.build.build_model`; errors as CheckpointError)."""
     try:
-        return UNet(**cfg["model"])
-    except (TypeError, ValueError) as e:
-        raise CheckpointError(f"invalid model config: {e}") from None
+        return _build.build_model(cfg)
+    except _build.ConfigError as e:
+        raise CheckpointError(str(e)) from None
 
 
 @dataclass
@@ -348,8 +336,7 @@ def _write_export(dst: Path, cfg: dict, sd: dict, dtype) -> Path:
     from safetensors.torch import save_file
 
     dst.mkdir(parents=True, exist_ok=True)
-    tmp = dst / f".{EMA}.tmp"
-    save_file(_state_dict_cpu(sd, dtype), str(tmp))
-    os.replace(tmp, dst / EMA)
+    with atomic_path(dst / EMA, suffix=".tmp") as tmp:
+        save_file(_state_dict_cpu(sd, dtype), str(tmp))
     atomic_write_text(dst / CONFIG, json.dumps(cfg, indent=2, sort_keys=True) + "\n")
     return dst

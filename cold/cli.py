@@ -30,23 +30,23 @@ class CLIError(Exception):
 
 
 def _device(name: str | None) -> str:
-    import torch
+    from .utils import resolve_device
 
-    if name in (None, "auto"):
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if name.startswith("cuda") and not torch.cuda.is_available():
-        raise CLIError("--device cuda was asked for but no CUDA device is available")
-    return name
+    try:
+        return str(resolve_device(name))
+    except ValueError as e:
+        raise CLIError(f"--device: {e}") from None
 
 
 # ----------------------------------------------------------------------------- commands
 def cmd_presets(args):
+    from .build import is_stand_in
     from .presets import PRESETS
 
     for name, p in PRESETS.items():
         b = p["base"]
         print(f"{name:38s} section {b['section']:4s} data {b['data']['dataset']}"
-              f"{' (stand-in)' if 'stand-in' in b['notes'] else ''}")
+              f"{' (stand-in)' if is_stand_in(b) else ''}")
 
 
 def cmd_train(args):
@@ -61,40 +61,18 @@ def cmd_train(args):
     print(final)
 
 
-def _test_images(m, n: int):
-    from .training import build_datasets, first_images
-
-    cfg = json.loads(json.dumps(m.config))
-    cfg["data"]["augment"] = False
-    cfg["data"].pop("limit", None)
-    ds, _ = build_datasets(cfg, split="test")
-    return first_images(ds, n)
-
-
-def _prepare_partners(m, n_max: int = 256):
-    """Animorphosis models need partner images to draw the state from."""
-    if m.config["degradation"]["preset"].endswith("animorph") and getattr(m.degradation, "partners", None) is None:
-        from .training import build_datasets, first_images
-
-        cfg = json.loads(json.dumps(m.config))
-        cfg["data"]["augment"] = False
-        _, partners = build_datasets(cfg, split="test")
-        if partners is None:
-            raise CLIError("this animorphosis model has no partner dataset configured")
-        m.degradation.set_partners(first_images(partners, n_max))
-
-
 def cmd_sample(args):
     import torch
 
-    from . import load
-    from .training import sample_grid, save_grid
+    from .checkpoint import load
+    from .build import attach_partners, test_images
+    from .grids import save_grid
     from .sampling import sample
 
     m = load(args.checkpoint, device=_device(args.device))
-    _prepare_partners(m)
+    attach_partners(m)
     dev = next(m.model.parameters()).device
-    x0 = _test_images(m, args.n).to(dev)
+    x0 = test_images(m, args.n, spread=False).to(dev)
     D = m.degradation
     t = D.T if args.t is None else args.t
     g = torch.Generator().manual_seed(args.seed)
@@ -110,9 +88,9 @@ def cmd_sample(args):
 
 
 def cmd_restore(args):
-    from . import load
+    from .checkpoint import load
+    from .grids import save_grid
     from .sampling import sample
-    from .training import save_grid
 
     m = load(args.checkpoint, device=_device(args.device))
     D = m.degradation
@@ -143,16 +121,16 @@ def cmd_restore(args):
 def cmd_generate(args):
     import torch
 
-    from . import load
-    from .priors import generation_start
+    from .checkpoint import load
+    from .build import attach_partners
+    from .grids import save_grid
     from .sampling import sample
-    from .training import save_grid
 
     m = load(args.checkpoint, device=_device(args.device))
     if m.prior is None:
         raise CLIError(f"{args.checkpoint} is a restoration model without a generation prior; "
                        f"use a *-generation (or noise) model")
-    _prepare_partners(m)
+    attach_partners(m)
     D = m.degradation
     g = torch.Generator().manual_seed(args.seed)
     dev = next(m.model.parameters()).device
@@ -161,8 +139,8 @@ def cmd_generate(args):
         kw["noise_std"] = args.noise_std
     elif "noise_std" in (m.config.get("prior") or {}):
         kw["noise_std"] = float(m.config["prior"]["noise_std"])
-    x_T, state = generation_start(D, m.prior, args.n, m.image_shape, generator=g, device=dev,
-                                  fixed_noise=args.fixed_noise, **kw)
+    x_T, state = m.prior.start(D, args.n, m.image_shape, generator=g, device=dev,
+                               fixed_noise=args.fixed_noise, **kw)
     x0 = sample(m.model, D, x_T, D.T, method=args.method, state=state, generator=g)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -181,7 +159,7 @@ def cmd_export(args):
 
 
 def cmd_info(args):
-    from . import load
+    from .checkpoint import load
 
     m = load(args.checkpoint)
     c = m.config
@@ -203,7 +181,7 @@ def cmd_fidelity(args):
     from datetime import datetime, timezone
 
     from . import fidelity
-    from .checkpoint import atomic_write_text
+    from .utils import atomic_write_text
 
     presets = args.only or list(fidelity.PAPER_DEGRADED)
     unknown = [p for p in presets if p not in fidelity.PAPER_DEGRADED]
@@ -239,8 +217,54 @@ def cmd_fidelity(args):
                        f"{', '.join(bad)}")
 
 
-def _explorer_missing(args):
-    raise CLIError("the explorer needs gradio: pip install -e '.[explorer]'")
+def cmd_evaluate(args) -> dict:
+    """``cold evaluate``: load, evaluate (restoration or generation), print and write the report."""
+    from .checkpoint import load
+    from .evaluate import (DEFAULT_NOISE_STDS, check_evaluable, evaluate_generation, evaluate_restoration,
+                           format_markdown, write_report)
+
+    m = load(args.checkpoint, device=_device(args.device))
+    check_evaluable(m)
+    task = args.task if args.task != "auto" else ("generation" if m.prior is not None else "restoration")
+    common = dict(n=args.n, split=args.split, seed=args.seed, batch_size=args.batch_size,
+                  device=_device(args.device), progress=not args.no_progress)
+    if task == "generation":
+        result = evaluate_generation(m, noise_stds=tuple(args.noise_std or DEFAULT_NOISE_STDS),
+                                     methods=tuple(args.methods or ("direct", "naive", "tacos")), **common)
+    else:
+        if args.noise_std:
+            raise ValueError("--noise-std applies to generation models only")
+        result = evaluate_restoration(m, methods=tuple(args.methods or ("tacos", "direct")), **common)
+    name = m.name if m.name != "?" else Path(m.path).name
+    js, md = write_report(result, args.out or Path("reports") / "evaluate" / name)
+    print(format_markdown(result))
+    print(f"wrote {md} and {js}", file=sys.stderr)
+    return result
+
+
+def cmd_reproduce(args) -> dict:
+    from .reproduce import ReproduceError, list_notebooks, parse_params, run_notebooks
+
+    available = list_notebooks()
+    params = parse_params(args.param, available)
+    results = run_notebooks(scale=args.scale, only=args.only, device=args.device, out_root=args.out,
+                            progress=not args.no_progress, params=params, run_root=args.runs,
+                            html=not args.no_html)
+    readme = Path(args.out) / "README.md"
+    failed = [n for n, r in results.items() if r["status"] != "ok"]
+    print(f"{len(results) - len(failed)}/{len(results)} notebooks ran; summary in {readme}")
+    if failed:
+        raise ReproduceError(f"{len(failed)} notebook(s) failed: " + "; ".join(
+            f"{n} ({results[n]['error']})" for n in failed))
+    return results
+
+
+def cmd_explore(args):
+    try:
+        from explorer.app import run
+    except ImportError as e:
+        raise CLIError(f"the explorer needs gradio ({e}): pip install -e '.[explorer]'") from None
+    run(args)
 
 
 # ----------------------------------------------------------------------------- parser
@@ -314,17 +338,69 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, default=0)
     s.set_defaults(fn=cmd_export)
 
-    from .evaluate import add_subcommand as add_evaluate
-    from .reproduce import add_subcommand as add_reproduce
-    add_evaluate(sub)
-    add_reproduce(sub)
-    try:  # the explorer needs gradio (pip install -e '.[explorer]')
-        from explorer import add_subcommand as add_explore
-    except ImportError:
-        s = sub.add_parser("explore", help="open the Gradio explorer (needs: pip install -e '.[explorer]')")
-        s.set_defaults(fn=_explorer_missing)
-    else:
-        add_explore(sub)
+    from .presets import SCALES
+    from .sampling import METHODS
+
+    s = sub.add_parser(
+        "evaluate", help="FID, KID, SSIM and RMSE on held-out test images (the paper's tables)",
+        description="Restoration models: Degraded, Sampled (TACoS) and Direct x FID, KID, SSIM, RMSE "
+                    "against N held-out test images (Tables 1-4, 6). Generation models: FID and KID "
+                    "of N generated images per prior setting and sampler (Table 5, A.7). Writes "
+                    "evaluation.md and evaluation.json.")
+    s.add_argument("checkpoint", help="shipped model name, run directory or checkpoint directory")
+    s.add_argument("--n", type=int, default=1000, help="number of test (and generated) images N (default 1000)")
+    s.add_argument("--split", choices=["test", "train", "all"], default="test")
+    s.add_argument("--seed", type=int, default=0, help="seed of degradation states / generation starts")
+    s.add_argument("--out", default=None, help="report directory (default reports/evaluate/<model name>)")
+    s.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
+    s.add_argument("--batch-size", type=int, default=100, help="images per sampler batch (default 100)")
+    s.add_argument("--noise-std", type=float, action="append", metavar="STD",
+                   help="generation: noise added to x_T, repeatable (default 0 and 0.002)")
+    s.add_argument("--methods", nargs="+", choices=list(METHODS), metavar="METHOD",
+                   help="samplers among direct, naive, tacos (default: tacos direct for restoration, "
+                        "all three for generation)")
+    s.add_argument("--task", choices=["auto", "restoration", "generation"], default="auto",
+                   help="auto: generation if the model has a fitted prior, else restoration")
+    s.add_argument("--no-progress", action="store_true", help="no progress bars")
+    s.set_defaults(fn=cmd_evaluate)
+
+    s = sub.add_parser(
+        "reproduce", help="run the reproduction notebooks (papermill) and write reports/README.md",
+        description="Execute notebooks/NN_*.ipynb with papermill at the chosen scale. Each writes its "
+                    "figures, its table (ours beside the paper's, markdown and JSON), summary.json and the "
+                    "executed notebook (ipynb, html) into OUT/<notebook>/; then OUT/README.md summarises "
+                    "every section and says whether the paper's claim held.")
+    s.add_argument("--scale", choices=list(SCALES), default="smoke",
+                   help="smoke: seconds (pipeline check); cpu: small models on 2 CPU cores; paper: the paper's settings (GPU)")
+    s.add_argument("--only", nargs="+", metavar="NAME",
+                   help="notebooks to run: full names (02_deblurring), numbers (02) or titles (deblurring)")
+    s.add_argument("--device", default="auto", help="auto, cpu or cuda (default auto)")
+    s.add_argument("--out", default="reports", help="report directory (default reports)")
+    s.add_argument("--param", action="append", metavar="NAME.KEY=VALUE",
+                   help="extra notebook parameter, e.g. 02.checkpoint=runs/mnist-blur-cpu or all.n_eval=100 "
+                        "(VALUE parsed as JSON where possible; repeatable)")
+    s.add_argument("--runs", default=None, help="where the notebooks train their models (default runs/)")
+    s.add_argument("--no-html", action="store_true", help="skip the HTML export of the executed notebooks")
+    s.add_argument("--no-progress", action="store_true", help="no progress output")
+    s.set_defaults(fn=cmd_reproduce)
+
+    s = sub.add_parser("explore", help="open the interactive explorer (Gradio) in the browser",
+                       description="Forward process, Algorithm 1 vs TACoS, generation and restoration with "
+                                   "the shipped models, in a web page (needs: pip install -e '.[explorer]').")
+    s.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    s.add_argument("--port", type=int, default=7860, help="port (default 7860)")
+    s.add_argument("--model-dir", default=None,
+                   help="directory of exported models (default: $COLD_MODEL_DIR or the shipped models)")
+    s.add_argument("--data-dir", default=None,
+                   help="dataset files for sample images (default: $COLD_DATA_DIR)")
+    s.add_argument("--share", action="store_true", help="create a public gradio.live link")
+    s.add_argument("--max-upload-mb", type=float, default=None,
+                   help="largest accepted upload in MB (default 20; images are also limited in pixels)")
+    s.add_argument("--max-sessions", type=int, default=None,
+                   help="sessions kept in memory, least recently used evicted (default 200)")
+    s.add_argument("--threads", type=int, default=None,
+                   help="torch CPU threads per request (default: half the cores, at most 4)")
+    s.set_defaults(fn=cmd_explore)
 
     s = sub.add_parser("fidelity", help="the paper's Degraded columns: D(x0, T) against x0, ours beside the paper's",
                        description="Measure SSIM and RMSE of x_T = D(x0, T) against x0 (no network) for every "
@@ -361,9 +437,10 @@ def main(argv=None) -> int:
         if args.debug:
             raise
         from .checkpoint import CheckpointError
+        from .reproduce import ReproduceError
         from .training import TrainingError
 
-        known = (CLIError, CheckpointError, TrainingError, ValueError, FileNotFoundError)
+        known = (CLIError, CheckpointError, TrainingError, ReproduceError, ValueError, FileNotFoundError)
         kind = "" if isinstance(e, known) else f"{type(e).__name__}: "
         print(f"cold: error: {kind}{e}", file=sys.stderr)
         return 1

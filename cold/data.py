@@ -60,7 +60,6 @@ import gzip
 import io
 import os
 import tarfile
-import tempfile
 import time
 import warnings
 from dataclasses import dataclass
@@ -72,10 +71,12 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import Dataset
 
+from . import utils
+
 __all__ = [
     "DATASETS", "CIFAR10_CLASSES", "IMAGE_EXTENSIONS", "DatasetInfo", "dataset_info", "data_dir",
-    "cache_dir", "load_dataset", "load_images", "to_channels", "ArrayDataset", "FolderDataset",
-    "PairDataset", "ImageError", "load_image", "array_to_pil",
+    "cache_dir", "clear_cache", "load_dataset", "load_images", "to_channels", "ArrayDataset", "FolderDataset",
+    "ImageError", "load_image", "array_to_pil",
 ]
 
 DATASETS = ("mnist", "fashion_mnist", "cifar10", "olivetti", "celebahq_sample", "afhq_sample", "folder")
@@ -140,23 +141,16 @@ _data_dir = data_dir  # reachable inside functions whose argument is named data_
 
 
 def cache_dir() -> Path:
-    """The writable cache directory (created): ``$COLD_CACHE_DIR``, else ``~/.cache/cold``."""
-    chosen = os.environ.get("COLD_CACHE_DIR")
-    path = Path(chosen).expanduser() if chosen else _xdg_cache() / "cold"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    """The writable cache directory (created): ``$COLD_CACHE_DIR``, else ``~/.cache/cold``
+    (:func:`cold.utils.cache_dir`, the one rule every cache of ``cold`` follows)."""
+    return utils.cache_dir()
 
 
 def _atomic_savez(path: Path, **arrays) -> None:
-    """Write an uncompressed .npz via a temp file in the same directory and ``os.replace``."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
+    """Write an uncompressed .npz atomically (:func:`cold.utils.atomic_path`)."""
+    with utils.atomic_path(path, suffix=".tmp") as tmp:
+        with open(tmp, "wb") as f:
             np.savez(f, **arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 @functools.lru_cache(maxsize=4)
@@ -164,6 +158,14 @@ def _read_npz(path: str, stamp: tuple) -> dict:
     """All arrays of an .npz, memoised on (path, size, mtime) so train and test loads share one read."""
     with np.load(path) as f:
         return {k: f[k] for k in f.files}
+
+
+def clear_cache() -> None:
+    """Forget the in-memory copies of decoded dataset files (the next load reads the disk again).
+
+    Long-running processes (the explorer) call it to give the memory back after sampling a few
+    test images."""
+    _read_npz.cache_clear()
 
 
 def _npz(path: Path) -> dict:
@@ -199,13 +201,15 @@ def _resize(x: torch.Tensor, size: Optional[int]) -> torch.Tensor:
     return out.clamp_(-1, 1).reshape(*x.shape[:-2], size, size)
 
 
-def _augment(x: torch.Tensor, pad: int = AUGMENT_PAD) -> torch.Tensor:
-    """Random crop with ``pad``-pixel reflect padding, then random horizontal flip (torch RNG)."""
+def _augment(x: torch.Tensor, pad: int = AUGMENT_PAD,
+             generator: Optional[torch.Generator] = None) -> torch.Tensor:
+    """Random crop with ``pad``-pixel reflect padding, then random horizontal flip (drawn from
+    ``generator``, else torch's global RNG)."""
     h, w = x.shape[-2:]
     pad = min(pad, h - 1, w - 1)  # reflect padding must be smaller than the image
-    dy, dx = torch.randint(0, 2 * pad + 1, (2,)).tolist()
+    dy, dx = torch.randint(0, 2 * pad + 1, (2,), generator=generator).tolist()
     x = F.pad(x[None], (pad, pad, pad, pad), mode="reflect")[0, :, dy:dy + h, dx:dx + w]
-    if torch.rand(()) < 0.5:
+    if torch.rand((), generator=generator) < 0.5:
         x = x.flip(-1)
     return x.contiguous()
 
@@ -228,6 +232,24 @@ class _ImageDataset(Dataset):
     def __getitem__(self, i: int) -> torch.Tensor:
         x = self._finish(self._raw(i))
         return _augment(x) if self.augment else x
+
+    def _finish_batch(self, indices: Sequence[int]) -> torch.Tensor:
+        return torch.stack([self._finish(self._raw(int(i))) for i in indices])
+
+    def batch(self, indices: Sequence[int], seeds: Optional[Sequence[int]] = None) -> torch.Tensor:
+        """Items ``indices`` as one (B, C, H, W) batch.  With augmentation, item k's random crop
+        and flip are drawn from a generator seeded by ``seeds[k]`` (the global RNG when ``seeds``
+        is ``None``), so a batch is reproducible wherever it is built (e.g. in a worker)."""
+        x = self._finish_batch(indices)
+        if self.augment:
+            for k in range(x.shape[0]):
+                g = None if seeds is None else torch.Generator().manual_seed(int(seeds[k]))
+                x[k] = _augment(x[k], generator=g)
+        return x
+
+    def __getitems__(self, indices: Sequence[int]) -> list:
+        """Batched fetch (used by ``DataLoader``): one vectorised conversion for the whole batch."""
+        return list(self.batch(indices))
 
     def tensor(self, n: Optional[int] = None) -> torch.Tensor:
         """The first ``n`` images (all if ``None``) as one (n, C, H, W) batch, never augmented."""
@@ -257,6 +279,9 @@ class ArrayDataset(_ImageDataset):
 
     def _raw(self, i: int) -> torch.Tensor:
         return self.images[i]
+
+    def _finish_batch(self, indices: Sequence[int]) -> torch.Tensor:
+        return self._finish(self.images[torch.as_tensor(list(indices), dtype=torch.long)])
 
     def tensor(self, n: Optional[int] = None) -> torch.Tensor:
         return self._finish(self.images[:n])
@@ -317,33 +342,6 @@ class FolderDataset(_ImageDataset):
 
     def _raw(self, i: int) -> torch.Tensor:
         return torch.from_numpy(_load_pil(self.files[i], self.image_size)).permute(2, 0, 1)
-
-
-class PairDataset(Dataset):
-    """Pairs ``(x0, z)`` for animorphosis: ``x0 = base[i]`` and a partner ``z`` from ``partners``.
-
-    The partner index is fixed per ``i`` by ``seed``: consecutive seeded permutations of
-    ``partners`` (so every partner is used before any repeats), truncated to ``len(base)``.
-    Both datasets must yield images of the same shape (use ``channels=`` / ``image_size=``).
-    """
-
-    def __init__(self, base: Dataset, partners: Dataset, seed: int = 0):
-        if len(base) == 0 or len(partners) == 0:
-            raise ValueError("PairDataset needs non-empty base and partners")
-        a, b = base[0].shape, partners[0].shape
-        if a != b:
-            raise ValueError(f"image shape mismatch: base {tuple(a)} vs partners {tuple(b)} "
-                             "(load both with the same channels= and image_size=)")
-        self.base, self.partners, self.seed = base, partners, seed
-        g = torch.Generator().manual_seed(seed)
-        reps = -(-len(base) // len(partners))
-        self.partner_index = torch.cat([torch.randperm(len(partners), generator=g) for _ in range(reps)])[:len(base)]
-
-    def __len__(self) -> int:
-        return len(self.base)
-
-    def __getitem__(self, i: int):
-        return self.base[i], self.partners[int(self.partner_index[i])]
 
 
 # --------------------------------------------------------------------------- file readers

@@ -25,27 +25,28 @@ Conventions:
 """
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import math
 import platform
-import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 import torch
 from tqdm.auto import tqdm
 
 from . import metrics as M
-from .degradations.base import index_state
+from .build import needs_partners, test_dataset, test_indices
+from .build import test_images as build_test_images
+from .degradations.base import index_state, state_to
 from .sampling import METHODS, sample
+from .utils import atomic_write_text, hardware, jsonable, resolve_device
 
 __all__ = ["FEATURE_NETWORK", "evaluate_restoration", "evaluate_generation", "test_images",
-           "test_indices", "kid_subset_size", "format_markdown", "write_report", "add_subcommand"]
+           "test_indices", "kid_subset_size", "format_markdown", "write_report"]
 
 FEATURE_NETWORK = f"TF Inception-v3 (FID, pool3 2048-d), sha256 {M.FID_WEIGHTS_SHA256}"
 KID_SUBSETS, KID_SUBSET_SIZE = 100, 1000
@@ -59,7 +60,7 @@ FeatureFn = Callable[[torch.Tensor], np.ndarray]
 # ----------------------------------------------------------------------------- test images
 def _prepare(m, methods, n, batch_size, device, split):
     """Checks and set-up shared by both evaluations: (methods, start time, device, x0, info)."""
-    _check_not_animorph(m)
+    check_evaluable(m)
     methods, n = _check_methods(methods), _check_n(n, batch_size)
     start = time.perf_counter()
     dev = _device(m, device)
@@ -67,27 +68,12 @@ def _prepare(m, methods, n, batch_size, device, split):
     return methods, start, dev, x0, info
 
 
-def test_indices(length: int, n: int) -> list[int]:
-    """``n`` evenly spaced indices into a split of ``length`` images (all of them if n >= length)."""
-    n = min(int(n), int(length))
-    return [i * length // n for i in range(n)]
-
-
-def _test_dataset(m, split: str):
-    from .training import build_datasets
-
-    cfg = json.loads(json.dumps(m.config))
-    cfg["data"]["augment"] = False
-    cfg["data"].pop("limit", None)  # the training-subset limit of smoke runs is not a test rule
-    ds, _ = build_datasets(cfg, split=split)
-    return ds
-
-
 def test_images(m, n: int, split: str = "test") -> tuple[torch.Tensor, dict]:
-    """The N evaluation images (N, C, H, W) in [-1, 1] of model ``m`` and a description of them."""
-    ds = _test_dataset(m, split)
+    """The N evaluation images (N, C, H, W) in [-1, 1] of model ``m`` (:func:`cold.build.test_images`,
+    evenly spaced over the split) and a description of them for reports."""
+    ds = test_dataset(m, split)
     idx = test_indices(len(ds), n)
-    x0 = torch.stack([ds[i] for i in idx]).float()
+    x0 = build_test_images(m, n, split)
     d = m.config["data"]
     dataset = d["dataset"]
     if dataset in ("folder", "celeba", "afhq") and d.get("folder"):
@@ -100,7 +86,7 @@ def test_images(m, n: int, split: str = "test") -> tuple[torch.Tensor, dict]:
 
 # ----------------------------------------------------------------------------- helpers
 def _device(m, device) -> torch.device:
-    dev = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    dev = resolve_device(device)
     m.to(dev)
     return dev
 
@@ -125,18 +111,10 @@ def _cat_states(states: list):
 
 def _per_image_states(D, x0: torch.Tensor, seed: int):
     """One degradation state per image, image i's drawn from ``_image_generator(seed, i)``."""
-    if not getattr(D, "random", False):
+    if not D.random:
         return None
     return _cat_states([D.sample_state(x0[i:i + 1], generator=_image_generator(seed, i))
                         for i in range(len(x0))])
-
-
-def _state_to(state, device):
-    if isinstance(state, torch.Tensor):
-        return state.to(device)
-    if isinstance(state, dict):
-        return {k: _state_to(v, device) for k, v in state.items()}
-    return state  # None or "estimate"
 
 
 def _run(fn: Callable, n: int, batch_size: int, desc: str, progress: bool) -> torch.Tensor:
@@ -192,7 +170,6 @@ class _Scorer:
 
 def _metadata(m, kind: str, info: dict, seed: int, device, batch_size: int, network: str) -> dict:
     from .checkpoint import display_path
-    from .training import hardware
 
     cfg = m.config
     return dict(
@@ -223,9 +200,10 @@ def _check_methods(methods: Sequence[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(methods))
 
 
-def _check_not_animorph(m) -> None:
+def check_evaluable(m) -> None:
+    """Raise ``ValueError`` for models ``cold evaluate`` cannot score (animorphosis)."""
     prior = (m.config.get("prior_fitted") or m.config.get("prior") or {}).get("kind")
-    if prior == "partners" or str(m.config["degradation"]["preset"]).endswith("animorph"):
+    if prior == "partners" or needs_partners(m.config):
         raise ValueError("evaluate: animorphosis models are not supported (their x_T and states come "
                          "from a partner dataset, and the paper reports no metrics for them)")
 
@@ -257,7 +235,7 @@ def evaluate_restoration(m, n: int = 1000, split: str = "test", seed: int = 0, b
     n = info["n"]
     R, D = m.model, m.degradation
     states = _per_image_states(D, x0, seed)
-    st = lambda sl: _state_to(index_state(states, sl), dev)  # noqa: E731
+    st = lambda sl: state_to(index_state(states, sl), dev)  # noqa: E731
 
     t0 = time.perf_counter()
     with torch.no_grad():
@@ -276,7 +254,7 @@ def evaluate_restoration(m, n: int = 1000, split: str = "test", seed: int = 0, b
         images[key] = x01
         rows.append(dict(key=key, name=RESTORATION_ROWS[key], **scorer(x01, paired=True)))
     meta = _metadata(m, "restoration", info, seed, dev, batch_size, scorer.network)
-    states = ("one per image, drawn from a generator seeded by (seed, i)" if getattr(D, "random", False)
+    states = ("one per image, drawn from a generator seeded by (seed, i)" if D.random
               else "none (deterministic degradation)")
     meta.update(methods=list(methods), states=states,
                 timings=dict(sampling_s=round(sampling_s, 2), features_s=round(scorer.seconds, 2)),
@@ -311,8 +289,6 @@ def evaluate_generation(m, n: int = 1000, noise_stds: Sequence[float] = DEFAULT_
     :func:`evaluate_restoration`.  Returns ``{"meta": {...}, "rows": [{"setting", "noise_std",
     "method", "name", "fid", "kid_mean", "kid_std"}, ...]}``.
     """
-    from .priors import generation_start
-
     if m.prior is None:
         raise ValueError(f"evaluate: {m.name} has no generation prior: it is a restoration model "
                          "(evaluate it with evaluate_restoration, or --task restoration)")
@@ -326,9 +302,9 @@ def evaluate_generation(m, n: int = 1000, noise_stds: Sequence[float] = DEFAULT_
         kw = dict(fixed_noise=s["fixed_noise"])
         if s["noise_std"] is not None:
             kw["noise_std"] = s["noise_std"]
-        x_T, state = generation_start(D, m.prior, n, m.image_shape, generator=torch.Generator().manual_seed(
+        x_T, state = m.prior.start(D, n, m.image_shape, generator=torch.Generator().manual_seed(
             int(seed)), device="cpu", **kw)
-        st = lambda sl: _state_to(state if isinstance(state, str) else index_state(state, sl), dev)  # noqa: E731
+        st = lambda sl: state if isinstance(state, str) else state_to(index_state(state, sl), dev)  # noqa: E731
         for meth in methods:
             t0 = time.perf_counter()
             x = _run(lambda sl: sample(R, D, x_T[sl].to(dev), D.T, method=meth, state=st(sl)),
@@ -403,79 +379,12 @@ def format_markdown(result: dict) -> str:
     return "\n".join(lines)
 
 
-def _jsonable(x: Any) -> Any:
-    if isinstance(x, dict):
-        return {str(k): _jsonable(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_jsonable(v) for v in x]
-    if isinstance(x, (np.floating, np.integer)):
-        return x.item()
-    if isinstance(x, float) and not math.isfinite(x):
-        return None
-    return x
-
-
 def write_report(result: dict, out_dir) -> tuple[Path, Path]:
     """Write ``evaluation.json`` (meta + rows) and ``evaluation.md`` into ``out_dir`` (atomically)."""
-    from .checkpoint import atomic_write_text
-
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    data = _jsonable({k: v for k, v in result.items() if k != "images"})
+    data = jsonable({k: v for k, v in result.items() if k != "images"})
     js, md = out / "evaluation.json", out / "evaluation.md"
     atomic_write_text(js, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
     atomic_write_text(md, format_markdown(result))
     return js, md
-
-
-# ----------------------------------------------------------------------------- command line
-def cmd_evaluate(args) -> dict:
-    """``cold evaluate``: load, evaluate (restoration or generation), print and write the report."""
-    from .checkpoint import load
-    from .cli import _device as cli_device
-
-    m = load(args.checkpoint, device=cli_device(args.device))
-    _check_not_animorph(m)
-    task = args.task if args.task != "auto" else ("generation" if m.prior is not None else "restoration")
-    common = dict(n=args.n, split=args.split, seed=args.seed, batch_size=args.batch_size,
-                  device=cli_device(args.device), progress=not args.no_progress)
-    if task == "generation":
-        result = evaluate_generation(m, noise_stds=tuple(args.noise_std or DEFAULT_NOISE_STDS),
-                                     methods=tuple(args.methods or ("direct", "naive", "tacos")), **common)
-    else:
-        if args.noise_std:
-            raise ValueError("--noise-std applies to generation models only")
-        result = evaluate_restoration(m, methods=tuple(args.methods or ("tacos", "direct")), **common)
-    name = m.name if m.name != "?" else Path(m.path).name
-    js, md = write_report(result, args.out or Path("reports") / "evaluate" / name)
-    print(format_markdown(result))
-    print(f"wrote {md} and {js}", file=sys.stderr)
-    return result
-
-
-def add_subcommand(subparsers) -> argparse.ArgumentParser:
-    """Register ``cold evaluate`` on an ``argparse`` sub-parser collection."""
-    s = subparsers.add_parser(
-        "evaluate", help="FID, KID, SSIM and RMSE on held-out test images (the paper's tables)",
-        description="Restoration models: Degraded, Sampled (TACoS) and Direct x FID, KID, SSIM, RMSE "
-                    "against N held-out test images (Tables 1-4, 6). Generation models: FID and KID "
-                    "of N generated images per prior setting and sampler (Table 5, A.7). Writes "
-                    "evaluation.md and evaluation.json.")
-    s.add_argument("checkpoint", help="shipped model name, run directory or checkpoint directory")
-    s.add_argument("--n", type=int, default=1000, help="number of test (and generated) images N (default 1000)")
-    s.add_argument("--split", choices=["test", "train", "all"], default="test")
-    s.add_argument("--seed", type=int, default=0, help="seed of degradation states / generation starts")
-    s.add_argument("--out", default=None, help="report directory (default reports/evaluate/<model name>)")
-    s.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
-    s.add_argument("--batch-size", type=int, default=100, help="images per sampler batch (default 100)")
-    s.add_argument("--noise-std", type=float, action="append", metavar="STD",
-                   help="generation: noise added to x_T, repeatable (default 0 and 0.002)")
-    s.add_argument("--methods", nargs="+", choices=list(METHODS), metavar="METHOD",
-                   help="samplers among direct, naive, tacos (default: tacos direct for restoration, "
-                        "all three for generation)")
-    s.add_argument("--task", choices=["auto", "restoration", "generation"], default="auto",
-                   help="auto: generation if the model has a fitted prior, else restoration")
-    s.add_argument("--no-progress", action="store_true", help="no progress bars")
-    s.set_defaults(fn=cmd_evaluate)
-    return s
-

@@ -32,7 +32,6 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 import urllib.request
 import warnings
 from dataclasses import dataclass
@@ -45,6 +44,8 @@ import scipy.linalg
 import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
+
+from .utils import atomic_path, batches, cache_dir, resolve_device
 
 __all__ = [
     "FID_WEIGHTS_SHA256", "FID_WEIGHTS_URL", "find_inception_weights", "InceptionFeatures",
@@ -122,16 +123,9 @@ def find_inception_weights(path: str | os.PathLike | None = None, download: bool
     if target.is_file():
         return _verify(target)
     if download:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".part")
-        os.close(fd)
-        try:
+        with atomic_path(target, suffix=".part") as tmp:
             urllib.request.urlretrieve(FID_WEIGHTS_URL, tmp)
-            _verify(Path(tmp))
-            os.replace(tmp, target)
-        finally:
-            if os.path.exists(tmp):
-                os.remove(tmp)
+            _verify(tmp)
         return _verify(target)
     raise FileNotFoundError(
         "FID Inception weights (default_1.pt, sha256 "
@@ -174,13 +168,8 @@ def _as_tensor(x: Any) -> torch.Tensor:
 
 def _batches(images: Any, batch_size: int) -> Iterable[torch.Tensor]:
     """Yield (B, C, H, W) chunks of at most ``batch_size`` from a tensor/array or an iterable of batches."""
-    if isinstance(images, (torch.Tensor, np.ndarray)):
-        images = [images]
-    for item in images:
-        if isinstance(item, (tuple, list)):  # e.g. (images, labels) from a DataLoader
-            item = item[0]
-        t = _as_tensor(item)
-        yield from torch.split(t, batch_size)
+    for item in batches(images, batch_size):
+        yield from torch.split(_as_tensor(item), batch_size)
 
 
 def _num_images(images: Any) -> int | None:
@@ -200,7 +189,7 @@ class InceptionFeatures:
 
     def __init__(self, weights: str | os.PathLike | None = None, device: str | torch.device | None = None,
                  download: bool = False, quantize: bool = True):
-        self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+        self.device = resolve_device(device)
         self.path = find_inception_weights(weights, download=download)
         self.quantize = quantize
         with warnings.catch_warnings():  # torch.jit.load is deprecated in recent torch, still fine
@@ -237,7 +226,7 @@ class InceptionFeatures:
 
 
 def _extractor(device=None, weights=None) -> InceptionFeatures:
-    dev = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    dev = resolve_device(device)
     key = (str(find_inception_weights(weights)), str(dev))
     if key not in _extractors:
         _extractors[key] = InceptionFeatures(key[0], dev)
@@ -395,8 +384,9 @@ def kid(real: Any, fake: Any, num_subsets: int = 100, subset_size: int = 1000, s
 
 # --------------------------------------------------------------------------- reference statistics
 def default_cache_dir() -> Path:
-    """``$COLD_CACHE_DIR`` or ``~/.cache/cold/fid``."""
-    return Path(os.environ.get(CACHE_DIR_ENV) or Path.home() / ".cache" / "cold" / "fid").expanduser()
+    """``fid/`` in the cache directory of :func:`cold.utils.cache_dir` (``$COLD_CACHE_DIR/fid``,
+    default ``~/.cache/cold/fid``)."""
+    return cache_dir("fid")
 
 
 def _key_name(key: str | Mapping[str, Any]) -> str:
@@ -435,18 +425,12 @@ def reference_stats(key: str | Mapping[str, Any], images: Any | Callable[[], Any
         images = images()
     stats = feature_stats(features(images, batch_size=batch_size, device=device,
                                    progress=progress, weights=weights))
-    cache.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=cache, prefix=path.stem, suffix=".tmp.npz")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            arrays = dict(mu=stats.mu, sigma=stats.sigma, n=np.int64(stats.n), meta=np.array(meta))
-            if keep_features:
-                arrays["features"] = stats.features
+    with atomic_path(path, suffix=".tmp.npz") as tmp:
+        arrays = dict(mu=stats.mu, sigma=stats.sigma, n=np.int64(stats.n), meta=np.array(meta))
+        if keep_features:
+            arrays["features"] = stats.features
+        with open(tmp, "wb") as f:
             np.savez(f, **arrays)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
     if not keep_features:
         stats.features = None
     return stats

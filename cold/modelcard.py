@@ -8,6 +8,7 @@ from pathlib import Path
 import torch
 
 from . import checkpoint as ckpt
+from .utils import atomic_write_text
 
 
 def _loss_summary(run: Path, upto: int) -> str:
@@ -26,8 +27,9 @@ def _loss_summary(run: Path, upto: int) -> str:
 
 def export_model(run: str | Path, name: str, out_root: Path, n: int = 8, seed: int = 0) -> Path:
     """Export ``run`` to ``out_root/name`` and write its model card (README.md) and samples.png."""
-    from . import load
-    from .training import build_datasets, first_images, sample_grid, save_grid
+    from .build import task, test_images
+    from .checkpoint import load
+    from .grids import sample_grid, save_grid
 
     src = ckpt.resolve(run)
     run_dir = Path(run) if (Path(run) / ckpt.LATEST).is_file() else src.parent.parent
@@ -35,30 +37,31 @@ def export_model(run: str | Path, name: str, out_root: Path, n: int = 8, seed: i
     m = load(dst)
     cfg = m.config
     grid_path = dst / "samples.png"
-    if m.prior is not None and cfg["degradation"]["preset"].endswith("generation"):
-        from .priors import generation_start
+    if m.prior is not None and task(cfg) == "generation":
         from .sampling import sample
 
         g = torch.Generator().manual_seed(seed)
         noise = float((cfg.get("prior") or {}).get("noise_std", 0.0))
-        x_T, state = generation_start(m.degradation, m.prior, n, m.image_shape, noise_std=noise, generator=g)
+        x_T, state = m.prior.start(m.degradation, n, m.image_shape, noise_std=noise, generator=g)
         rows = [x_T, sample(m.model, m.degradation, x_T, m.degradation.T, method="direct", state=state),
                 sample(m.model, m.degradation, x_T, m.degradation.T, method="naive", state=state),
                 sample(m.model, m.degradation, x_T, m.degradation.T, method="tacos", state=state)]
         columns = f"x_T from the prior (noise_std {noise}) | direct | Algorithm 1 | TACoS"
     else:
-        c = json.loads(json.dumps(cfg))
-        c["data"]["augment"] = False
-        c["data"].pop("limit", None)
-        ds, _ = build_datasets(c, split="test")
-        rows = sample_grid(m.model, m.degradation, first_images(ds, n), seed=seed)
+        rows = sample_grid(m.model, m.degradation, test_images(m, n, spread=False), seed=seed)
         columns = "degraded D(x0, T) | direct R(x_T, T) | TACoS | original x0 (test images)"
     save_grid(rows, grid_path)
     meta = cfg.get("meta", {})
     n_params = sum(p.numel() for p in m.model.parameters())
     size_kb = (dst / ckpt.EMA).stat().st_size / 1024
     d = cfg["data"]
-    steps_flag = "" if int(cfg["step"]) == int(cfg["train"]["steps"]) else f" --set train.steps={cfg['step']}"
+    try:  # the preset's own step count at this scale: say so when the run used another
+        from .presets import preset_config
+
+        preset_steps = int(preset_config(cfg["name"], cfg.get("scale", "cpu"))["train"]["steps"])
+    except (KeyError, ValueError):
+        preset_steps = None
+    steps_flag = "" if int(cfg["step"]) == preset_steps else f" --set train.steps={cfg['step']}"
     card = f"""# {name}
 
 A cold diffusion restoration network R(x_t, t) trained with `cold` (preset `{cfg['name']}`,
@@ -86,5 +89,5 @@ Reproduce: `cold train {cfg['name']} --scale {cfg.get('scale')}{steps_flag}` the
 `cold export runs/{cfg['name']}-{cfg.get('scale')} --name {name}`.
 Use: `m = cold.load("{name}")`, then `cold.sample(m.model, m.degradation, x_t, t)`.
 """
-    ckpt.atomic_write_text(dst / "README.md", card)
+    atomic_write_text(dst / "README.md", card)
     return dst

@@ -30,6 +30,8 @@ from __future__ import annotations
 import copy
 import json
 
+from .utils import parse_value
+
 SCALES = ("smoke", "cpu", "paper")
 
 PAPER_TRAIN = dict(steps=700_000, batch_size=32, grad_accum=2, lr=2e-5, warmup=0,
@@ -66,6 +68,19 @@ _DATA = {
 }
 
 
+def data_geometry(family: str) -> tuple[int, int]:
+    """(channels, image size) that the presets of a dataset family train at: the one home of
+    dataset geometry (``"mnist"`` -> (1, 32), ``"cifar10"`` -> (3, 32), ``"celeba"`` -> (3, 128)).
+
+    ``family`` is a dataset name or the first word of a preset name (``"mnist-blur"`` ->
+    ``"mnist"``); unknown families raise ``ValueError``."""
+    key = family.split("-")[0]
+    if key not in _DATA:
+        raise ValueError(f"unknown dataset family {family!r}; choose one of {', '.join(_DATA)}")
+    _, size, channels = _DATA[key]
+    return channels, size
+
+
 def _data(key, augment=False, **extra):
     dataset, size, channels = _DATA[key]
     d = dict(dataset=dataset, image_size=size, channels=channels, augment=augment, folder=None,
@@ -75,9 +90,14 @@ def _data(key, augment=False, **extra):
 
 
 def _preset(name, degradation, data, prior=None, section="", notes="", cpu=None, paper=None,
-            smoke=None):
-    """A preset: a base config plus per-scale overrides (nested dicts merged)."""
-    base = dict(name=name, section=section, notes=notes,
+            smoke=None, stand_in=False):
+    """A preset: a base config plus per-scale overrides (nested dicts merged).
+
+    Experiment traits are explicit fields: ``task`` ("generation" when there is a prior over
+    x_T, else "restoration") and ``stand_in`` (an offline dataset in place of the paper's); the
+    need for partner images is ``data.partners``."""
+    base = dict(name=name, section=section, notes=notes, stand_in=bool(stand_in),
+                task="generation" if prior else "restoration",
                 degradation=dict(preset=degradation, overrides={}),
                 data=data, prior=prior)
     return dict(base=base, smoke=smoke or {}, cpu=cpu or {}, paper=paper or {})
@@ -118,7 +138,7 @@ for ds in ("celeba", "afhq"):
 _CIFAR_GEN_BLUR = dict(T=100)
 _add(_preset("cifar10-blur-generation", "celeba-blur-generation", _data("cifar10", augment=True),
              prior=_GMM, section="5.2",
-             notes="offline stand-in for CelebA/AFHQ 128 px: CIFAR-10 at 32 px with the paper's "
+             stand_in=True, notes="offline stand-in for CelebA/AFHQ 128 px: CIFAR-10 at 32 px with the paper's "
                    "27x27 kernels and sigma = e^{0.01 (t - 1)}; T = 100 already blurs 32 px images to "
                    "their mean colour (the paper's T = 300 is for 128 px)",
              cpu=dict(degradation=dict(overrides=_CIFAR_GEN_BLUR), train=dict(steps=4000)),
@@ -128,13 +148,13 @@ _add(_preset("celeba-noise", "celeba-noise", _data("celeba"), prior=dict(kind="g
              section="5.1"))
 _add(_preset("cifar10-noise", "celeba-noise", _data("cifar10", augment=True),
              prior=dict(kind="gaussian_noise"), section="5.1",
-             notes="offline stand-in for CelebA: CIFAR-10 at 32 px"))
+             stand_in=True, notes="offline stand-in for CelebA: CIFAR-10 at 32 px"))
 _RC = dict(kind="random_color")
 _add(_preset("celeba-inpaint-generation", "celeba-inpaint-generation", _data("celeba"), prior=_RC,
              section="5.3"))
 _add(_preset("cifar10-inpaint-generation", "celeba-inpaint-generation",
              _data("cifar10", augment=True), prior=_RC, section="5.3",
-             notes="offline stand-in for CelebA: CIFAR-10 at 32 px; the geometric mask schedule "
+             stand_in=True, notes="offline stand-in for CelebA: CIFAR-10 at 32 px; the geometric mask schedule "
                    "ends at beta = 32^2 so the final mask covers the image",
              smoke=dict(degradation=dict(overrides=dict(beta_end=1024.0))),
              cpu=dict(degradation=dict(overrides=dict(beta_end=1024.0))),
@@ -144,13 +164,13 @@ _add(_preset("celeba-super_resolution-generation", "celeba-super_resolution", _d
              prior=_LOWRES, section="5.3"))
 _add(_preset("cifar10-super_resolution-generation", "cifar10-super_resolution",
              _data("cifar10", augment=True), prior=_LOWRES, section="5.3",
-             notes="offline stand-in for CelebA: CIFAR-10 32 px down to 4x4"))
+             stand_in=True, notes="offline stand-in for CelebA: CIFAR-10 32 px down to 4x4"))
 _add(_preset("celeba-animorph", "celeba-animorph", _data("celeba", partners="afhq"),
              prior=dict(kind="partners"), section="5.3",
              notes="needs data.folder (CelebA) and data.partners_folder (AFHQ)"))
 _add(_preset("mnist-animorph", "celeba-animorph",
              _data("mnist", partners="fashion_mnist"), prior=dict(kind="partners"), section="5.3",
-             notes="offline stand-in for CelebA -> AFHQ: MNIST digits turn into Fashion-MNIST items"))
+             stand_in=True, notes="offline stand-in for CelebA -> AFHQ: MNIST digits turn into Fashion-MNIST items"))
 
 
 def _merge(base: dict, over: dict) -> dict:
@@ -184,13 +204,6 @@ def preset_config(name: str, scale: str = "cpu") -> dict:
     return json.loads(json.dumps(cfg))  # plain JSON types (tuples -> lists)
 
 
-def _parse_value(text: str):
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError:
-        return text
-
-
 def apply_overrides(cfg: dict, sets: list[str] | None) -> dict:
     """Apply ``key.path=value`` overrides (values parsed as JSON when possible, else strings).
 
@@ -213,5 +226,5 @@ def apply_overrides(cfg: dict, sets: list[str] | None) -> dict:
             if not isinstance(node[p], dict):
                 raise ValueError(f"--set {key}: {p!r} is not a section")
             node = node[p]
-        node[parts[-1]] = _parse_value(value)
+        node[parts[-1]] = parse_value(value)
     return cfg

@@ -14,6 +14,9 @@ data-dependent distributions, which these priors model:
 
 Common interface: images are float tensors (B, C, H, W) in [-1, 1] (or an iterable of such batches,
 or of ``(batch, label)`` tuples, e.g. a DataLoader); ``fit(images)`` returns ``self``;
+``fit_for(D, images)`` fits the prior for degradation D on clean training images x0 (what the
+trainer calls); ``start(D, n, image_shape, ...)`` returns the start ``(x_T, state)`` of
+generation with D, so samplers and the explorer never need to know which prior they hold;
 ``sample(n, image_shape, noise_std=0.0, clip=False, generator=None, device=None)`` returns a float32
 tensor (n, C, H, W) with image_shape = (C, H, W), drawn with torch's (CPU) ``generator`` so a seed
 reproduces samples; ``to_dict()`` / ``from_dict(d)`` round-trip through plain JSON (lists of
@@ -27,18 +30,16 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from .utils import batches
+
 __all__ = ["Prior", "MeanColorGMM", "LowResGaussian", "RandomColor", "GaussianNoise", "PartnerImages",
-           "prior_from_dict", "generation_start", "PRIORS"]
+           "prior_from_dict", "prior_from_config", "generation_start", "PRIORS"]
 
 
 def _batches(images) -> Iterable[torch.Tensor]:
-    """Yield (B, C, H, W) float64 CPU batches from a tensor/array or an iterable of batches."""
-    if isinstance(images, (torch.Tensor, np.ndarray)):
-        images = [images]
-    for batch in images:
-        if isinstance(batch, (tuple, list)):  # (images, labels) from a DataLoader
-            batch = batch[0]
-        batch = torch.as_tensor(batch)
+    """Yield (B, C, H, W) float64 CPU batches from a tensor/array or an iterable of batches
+    (:func:`cold.utils.batches`)."""
+    for batch in batches(images, 4096):
         if batch.ndim != 4:
             raise ValueError(f"images must have shape (B, C, H, W), got a tensor of shape {tuple(batch.shape)}")
         yield batch.detach().to("cpu", torch.float64)
@@ -61,6 +62,21 @@ class Prior:
 
     def fit(self, images) -> "Prior":  # pragma: no cover - overridden
         raise NotImplementedError
+
+    def fit_for(self, D, images) -> "Prior":
+        """Fit the prior of x_T = D(x0, T) from clean training images x0 (default: ``fit(images)``,
+        for priors defined directly on x0 statistics such as the mean colour)."""
+        return self.fit(images)
+
+    def start(self, D, n: int, image_shape: Sequence[int], noise_std: float = 0.0,
+              generator: torch.Generator | None = None, device=None, fixed_noise: bool = False):
+        """The start (x_T, state) of unconditional generation with D: x_T drawn from this prior
+        (plus ``noise_std`` per-pixel noise), and a state drawn for random degradations.
+
+        ``fixed_noise`` only matters for :class:`GaussianNoise`."""
+        x_T = self.sample(n, image_shape, noise_std=noise_std, generator=generator, device=device)
+        state = D.sample_state(x_T, generator=generator) if D.random else None
+        return x_T, state
 
     def to_dict(self) -> dict:  # pragma: no cover - overridden
         raise NotImplementedError
@@ -244,6 +260,15 @@ class LowResGaussian(Prior):
         self._chol = _cholesky(self.covariance)
         return self
 
+    def fit_for(self, D, images) -> "LowResGaussian":
+        """Fit on x_T = D(x0, T) at the size D's last step leaves (``D.size_at(T, (H, W))``)."""
+        rows = []
+        for b in _batches(images):
+            x = b.to(torch.float32)
+            self.size = tuple(int(s) for s in D.size_at(D.T, x.shape[-2:]))
+            rows.append(D(x, D.T).double())
+        return self.fit(rows)
+
     def fit(self, images) -> "LowResGaussian":
         """Fit mean and covariance of the area-downsampled, flattened images."""
         low = _reduce(images, lambda b: F.adaptive_avg_pool2d(b, self.size).flatten(1))
@@ -308,6 +333,14 @@ class RandomColor(Prior):
             self.channels = int(next(iter(_batches(images))).shape[1])
         return self
 
+    def start(self, D, n, image_shape, noise_std=0.0, generator=None, device=None, fixed_noise=False):
+        """x_T a random solid colour c, and D's state with its fill colour set to that same c,
+        so TACoS stays on the trajectory of c (Section 5.3)."""
+        x_T, state = super().start(D, n, image_shape, noise_std, generator, device)
+        if isinstance(state, dict) and "color" in state:
+            state["color"] = x_T.mean(dim=(2, 3)).to(state["color"].dtype)
+        return x_T, state
+
     def sample_colors(self, n: int, generator: torch.Generator | None = None, channels: int | None = None) -> torch.Tensor:
         """n colours (n, C) float64, uniform in [low, high); C = ``channels`` or the prior's (default 3)."""
         C = int(channels or self.channels or 3)
@@ -342,6 +375,12 @@ class GaussianNoise(Prior):
     def fit(self, images=None) -> "GaussianNoise":
         return self
 
+    def start(self, D, n, image_shape, noise_std=0.0, generator=None, device=None, fixed_noise=False):
+        """x_T = z ~ N(0, I); the state is ``"estimate"`` (Estimated Noise = DDIM) or, with
+        ``fixed_noise=True``, z itself (Fixed Noise, Table 5)."""
+        z = self.sample(n, image_shape, generator=generator, device=device)
+        return z, (z if fixed_noise else "estimate")
+
     def sample(self, n: int, image_shape: Sequence[int], noise_std: float = 0.0, clip: bool = False,
                generator: torch.Generator | None = None, device=None) -> torch.Tensor:
         self._check_sample_args(n, image_shape, noise_std, None)
@@ -373,6 +412,14 @@ class PartnerImages(Prior):
     def fit(self, images=None) -> "PartnerImages":
         return self
 
+    def start(self, D, n, image_shape, noise_std=0.0, generator=None, device=None, fixed_noise=False):
+        """The state z is a random partner image and x_T = D(0, T, z): the endpoint of the
+        interpolation with the unknown x0 taken as 0 (its weight sqrt(ᾱ_T) vanishes)."""
+        C, H, W = (int(s) for s in image_shape)
+        zeros = torch.zeros(int(n), C, H, W)
+        z = D.sample_state(zeros, generator=generator)
+        return D(zeros, D.T, z).to(device), (z if device is None else z.to(device))
+
     def sample(self, n: int, image_shape: Sequence[int], noise_std: float = 0.0, clip: bool = False,
                generator: torch.Generator | None = None, device=None) -> torch.Tensor:
         raise ValueError("PartnerImages: x_T comes from the degradation's partner images; use "
@@ -393,7 +440,8 @@ PRIORS: dict[str, type[Prior]] = {c.kind: c for c in (MeanColorGMM, LowResGaussi
 
 def generation_start(D, prior: Prior, n: int, image_shape: Sequence[int], noise_std: float = 0.0,
                      generator: torch.Generator | None = None, device=None, fixed_noise: bool = False):
-    """The start (x_T, state) of unconditional generation with degradation D and its prior.
+    """The start (x_T, state) of unconditional generation with degradation D and its prior:
+    ``prior.start(D, n, image_shape, ...)`` (each prior knows its own start).
 
     * blur + :class:`MeanColorGMM` (5.2): x_T a solid colour (+ ``noise_std`` noise), no state.
     * inpaint with ``fill="color"`` + :class:`RandomColor` (5.3): x_T a solid colour c and the
@@ -402,29 +450,36 @@ def generation_start(D, prior: Prior, n: int, image_shape: Sequence[int], noise_
     * noise + :class:`GaussianNoise` (5.1): x_T = z ~ N(0, I); the state is ``"estimate"``
       (Estimated Noise = DDIM) or, with ``fixed_noise=True``, z itself (Fixed Noise).
     * animorph + :class:`PartnerImages` (5.3): the state z is a random partner image and
-      x_T = D(·, T) of it, i.e. sqrt(1 - ᾱ_T)·z plus a vanishing sqrt(ᾱ_T)·x0 term (taken as 0).
+      x_T = D(0, T, z), i.e. sqrt(1 - ᾱ_T)·z (the vanishing sqrt(ᾱ_T)·x0 term taken as 0).
     """
-    C, H, W = (int(s) for s in image_shape)
-    if isinstance(prior, PartnerImages):
-        dummy = torch.zeros(int(n), C, H, W, device=device)
-        z = D.sample_state(dummy, generator=generator)
-        a = D.alpha_bar[D.T]
-        return ((1 - a).sqrt().item() * z).to(device), z
-    if isinstance(prior, GaussianNoise):
-        z = prior.sample(n, (C, H, W), generator=generator, device=device)
-        return z, (z if fixed_noise else "estimate")
-    x_T = prior.sample(n, (C, H, W), noise_std=noise_std, generator=generator, device=device)
-    state = None
-    if getattr(D, "random", False):
-        state = D.sample_state(x_T, generator=generator)
-        if isinstance(state, dict) and "color" in state:
-            state["color"] = x_T.mean(dim=(2, 3)).to(state["color"].dtype)
-    return x_T, state
+    return prior.start(D, n, image_shape, noise_std=noise_std, generator=generator, device=device,
+                       fixed_noise=fixed_noise)
 
 
 def _check_kind(cls, d: dict) -> None:
     if d.get("kind", cls.kind) != cls.kind:
         raise ValueError(f"{cls.__name__}.from_dict: dict is of kind {d.get('kind')!r}, expected {cls.kind!r}")
+
+
+#: config ``prior.kind`` -> constructor keyword arguments read from the config
+_CONFIG_ARGS = {"mean_color_gmm": ("n_components", "covariance_type"), "low_res_gaussian": (),
+                "random_color": ("low", "high"), "gaussian_noise": (), "partners": ()}
+
+
+def prior_from_config(p: dict | None) -> Prior | None:
+    """The (unfitted) prior an experiment config's ``prior`` section describes, or ``None``.
+
+    Keys other than the constructor's (``fit_n``, ``noise_std``) belong to the trainer and the
+    samplers and are ignored here."""
+    if not p:
+        return None
+    kind = p.get("kind")
+    if kind not in PRIORS:
+        raise ValueError(f"unknown prior kind {kind!r}; known: {sorted(PRIORS)}")
+    kwargs = {k: p[k] for k in _CONFIG_ARGS[kind] if k in p}
+    if kind == "partners":
+        kwargs["dataset"] = p.get("dataset")
+    return PRIORS[kind](**kwargs)
 
 
 def prior_from_dict(d: dict) -> Prior:

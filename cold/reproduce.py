@@ -1,5 +1,10 @@
 """``cold reproduce``: run the reproduction notebooks and summarise them in ``reports/README.md``.
 
+This module sits *on top of* the library: it orchestrates the repository's files (executes
+``notebooks/``, writes ``reports/``).  Nothing in ``cold`` imports it except the command line
+(:mod:`cold.cli`), and the notebooks it runs import only the library (``tests/test_architecture.py``
+checks both).
+
     cold reproduce [--scale smoke|cpu|paper] [--only NAME ...] [--device auto|cpu|cuda] [--out reports]
                    [--param NAME.KEY=VALUE ...] [--runs DIR] [--no-html]
 
@@ -15,9 +20,7 @@ run -- said plainly where it did not.
 """
 from __future__ import annotations
 
-import argparse
 import json
-import math
 import os
 import sys
 import time
@@ -25,8 +28,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
+from .utils import atomic_write_text, format_cell, parse_value
+
 __all__ = ["notebooks_dir", "list_notebooks", "select_notebooks", "run_notebooks", "export_html",
-           "write_readme", "load_summaries", "add_subcommand", "parse_params"]
+           "write_readme", "load_summaries", "parse_params", "format_cell", "ReproduceError", "SCALES"]
 
 NOTEBOOKS_ENV = "COLD_NOTEBOOKS_DIR"
 SCALES = ("smoke", "cpu", "paper")
@@ -68,13 +73,6 @@ def select_notebooks(only: Sequence[str] | None, available: Sequence[str]) -> li
     return [n for n in available if n in chosen]
 
 
-def _parse_value(text: str):
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError:
-        return text
-
-
 def parse_params(items: Iterable[str] | None, names: Sequence[str]) -> dict[str, dict]:
     """``NAME.KEY=VALUE`` items -> ``{notebook: {key: value}}`` (NAME as for ``--only``, or
     ``all``; VALUE parsed as JSON where possible, e.g. ``02.checkpoint=runs/mnist-blur-cpu``,
@@ -87,7 +85,7 @@ def parse_params(items: Iterable[str] | None, names: Sequence[str]) -> dict[str,
         nb, key = target.split(".", 1)
         targets = list(names) if nb == "all" else select_notebooks([nb], names)
         for t in targets:
-            out.setdefault(t, {})[key] = _parse_value(value)
+            out.setdefault(t, {})[key] = parse_value(value)
     return out
 
 
@@ -98,9 +96,7 @@ def export_html(ipynb: Path, html: Path) -> Path:
 
     nb = nbformat.read(str(ipynb), as_version=4)
     body, _ = HTMLExporter().from_notebook_node(nb)
-    tmp = html.with_name(f".{html.name}.tmp")
-    tmp.write_text(body, encoding="utf-8")
-    os.replace(tmp, html)
+    atomic_write_text(html, body)
     return html
 
 
@@ -205,25 +201,6 @@ def load_summaries(out_root: str | os.PathLike) -> list[dict]:
         data["_dir"] = path.parent.name
         out.append(data)
     return out
-
-
-def format_cell(x: Any, digits: int = 2) -> str:
-    """A markdown table cell: "—" for missing values, thousands separators, short floats."""
-    if x is None:
-        return "—"
-    if isinstance(x, bool):
-        return "yes" if x else "no"
-    if isinstance(x, int):
-        return f"{x:,}" if abs(x) >= 10_000 else str(x)
-    if isinstance(x, float):
-        if not math.isfinite(x):
-            return "—"
-        if x != 0 and (abs(x) < 10 ** -digits or abs(x) >= 1e6):
-            return f"{x:.2e}"
-        return f"{x:.{digits}f}"
-    if isinstance(x, (list, tuple)):
-        return ", ".join(format_cell(v, digits) for v in x)
-    return str(x).replace("|", "\\|").replace("\n", " ")
 
 
 def _verdict(held) -> str:
@@ -338,64 +315,5 @@ def write_readme(out_root: str | os.PathLike, runs: dict[str, dict] | None = Non
                          + (f" (see [{n}.ipynb]({n}/{n}.ipynb))" if r.get("ipynb") else ""))
         lines.append("")
     path = root / "README.md"
-    tmp = path.with_name(".README.md.tmp")
-    tmp.write_text("\n".join(lines).rstrip() + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    atomic_write_text(path, "\n".join(lines).rstrip() + "\n")
     return path
-
-
-# ----------------------------------------------------------------------------- command line
-def cmd_reproduce(args) -> dict:
-    available = list_notebooks()
-    params = parse_params(args.param, available)
-    results = run_notebooks(scale=args.scale, only=args.only, device=args.device, out_root=args.out,
-                            progress=not args.no_progress, params=params, run_root=args.runs,
-                            html=not args.no_html)
-    readme = Path(args.out) / "README.md"
-    failed = [n for n, r in results.items() if r["status"] != "ok"]
-    print(f"{len(results) - len(failed)}/{len(results)} notebooks ran; summary in {readme}")
-    if failed:
-        raise ReproduceError(f"{len(failed)} notebook(s) failed: " + "; ".join(
-            f"{n} ({results[n]['error']})" for n in failed))
-    return results
-
-
-def add_subcommand(subparsers) -> argparse.ArgumentParser:
-    """Register ``cold reproduce`` on an ``argparse`` sub-parser collection."""
-    s = subparsers.add_parser(
-        "reproduce", help="run the reproduction notebooks (papermill) and write reports/README.md",
-        description="Execute notebooks/NN_*.ipynb with papermill at the chosen scale. Each writes its "
-                    "figures, its table (ours beside the paper's, markdown and JSON), summary.json and the "
-                    "executed notebook (ipynb, html) into OUT/<notebook>/; then OUT/README.md summarises "
-                    "every section and says whether the paper's claim held.")
-    s.add_argument("--scale", choices=list(SCALES), default="smoke",
-                   help="smoke: seconds (pipeline check); cpu: small models on 2 CPU cores; paper: the paper's settings (GPU)")
-    s.add_argument("--only", nargs="+", metavar="NAME",
-                   help="notebooks to run: full names (02_deblurring), numbers (02) or titles (deblurring)")
-    s.add_argument("--device", default="auto", help="auto, cpu or cuda (default auto)")
-    s.add_argument("--out", default="reports", help="report directory (default reports)")
-    s.add_argument("--param", action="append", metavar="NAME.KEY=VALUE",
-                   help="extra notebook parameter, e.g. 02.checkpoint=runs/mnist-blur-cpu or all.n_eval=100 "
-                        "(VALUE parsed as JSON where possible; repeatable)")
-    s.add_argument("--runs", default=None, help="where the notebooks train their models (default runs/)")
-    s.add_argument("--no-html", action="store_true", help="skip the HTML export of the executed notebooks")
-    s.add_argument("--no-progress", action="store_true", help="no progress output")
-    s.set_defaults(fn=cmd_reproduce)
-    return s
-
-
-def main(argv=None) -> int:  # ``python -m cold.reproduce`` until the command is wired into cold.cli
-    p = argparse.ArgumentParser(prog="cold")
-    sub = p.add_subparsers(dest="command")
-    add_subcommand(sub)
-    args = p.parse_args(["reproduce", *(argv if argv is not None else sys.argv[1:])])
-    try:
-        args.fn(args)
-    except ReproduceError as e:
-        print(f"cold: error: {e}", file=sys.stderr)
-        return 1
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -2,17 +2,22 @@
 
     min_θ  E_{x0, t} ‖ R_θ(D(x0, t), t) - x0 ‖₁,      t ~ U{1, ..., T},
 
-each image with its own t and its own degradation state.  Appendix A's recipe (Adam, lr 2e-5,
-batch 32, gradient accumulation 2, EMA 0.995 every 10 steps) is the ``paper`` scale of
+each image with its own t and its own degradation state.  The objective is a callable
+(:class:`cold.loss.ColdLoss`, the paper's ℓ1) that :func:`train` just calls on every
+micro-batch; the loop itself knows nothing about degradations.  Appendix A's recipe (Adam,
+lr 2e-5, batch 32, gradient accumulation 2, EMA 0.995 every 10 steps) is the ``paper`` scale of
 :mod:`cold.presets`; every setting is configurable.
 
+Data: a ``torch.utils.data.DataLoader`` (``train.num_workers`` worker processes, 0 = the main
+process) fetches each micro-batch with one batched read (:meth:`cold.data.ArrayDataset.batch`).
 Devices, mixed precision and multi-GPU come from Hugging Face ``accelerate`` (``accelerate
 launch -m cold.cli train ...`` works unchanged); the EMA from ``ema-pytorch``.
 
-Exact resume: all randomness of micro-batch m (which images, augmentation, t, degradation
-state) is drawn from generators seeded by (seed, m), so a run resumed from a checkpoint at step
-k continues with exactly the batches an uninterrupted run would have seen.  Optimiser,
-scheduler and EMA state are restored from the checkpoint.
+Exact resume: all randomness of micro-batch m (which images, their augmentation, t, the
+degradation state) is drawn from generators seeded by (seed, m) -- the images and augmentation
+seeds by the batch sampler, t and the state by the loss -- so a run resumed from a checkpoint at
+step k continues with exactly the batches an uninterrupted run would have seen, whatever the
+number of workers.  Optimiser, scheduler and EMA state are restored from the checkpoint.
 """
 from __future__ import annotations
 
@@ -20,7 +25,6 @@ import csv
 import json
 import math
 import os
-import platform
 import time
 from pathlib import Path
 
@@ -28,50 +32,17 @@ import torch
 from tqdm.auto import tqdm
 
 from . import checkpoint as ckpt
-from .sampling import sample
+from .build import build_datasets, build_degradation, build_model, build_prior, first_images
+from .grids import sample_grid, save_grid
+from .loss import ColdLoss
+from .utils import atomic_write_text, hardware
+
+__all__ = ["train", "TrainingError", "BatchPlan", "micro_generator", "resume_key", "fit_prior",
+           "build_datasets", "first_images", "sample_grid", "save_grid", "hardware"]
 
 
 class TrainingError(RuntimeError):
     pass
-
-
-# ----------------------------------------------------------------------------- data
-def build_datasets(cfg: dict, split: str | None = None):
-    """The training dataset of a config (and the partner dataset for animorphosis)."""
-    from . import data as cdata
-
-    d = cfg["data"]
-    split = split or d.get("split", "train")
-
-    def one(name, folder, key):
-        if name in ("folder", "celeba", "afhq") and folder is None:
-            raise TrainingError(f"preset {cfg.get('name')!r} reads a folder of images that is not available "
-                                f"offline: pass it with --set data.{key}=/path/to/images (or use a "
-                                f"cifar10-*/mnist-* stand-in preset)")
-        if name in ("celeba", "afhq"):
-            name = "folder"
-        return cdata.load_dataset(name, split=split, image_size=d["image_size"], channels=d["channels"],
-                                  augment=bool(d.get("augment")) and split == "train", folder=folder)
-
-    ds = one(d["dataset"], d.get("folder"), "folder")
-    partners = None
-    if d.get("partners"):
-        partners = one(d["partners"], d.get("partners_folder"), "partners_folder")
-    limit = d.get("limit")
-    if limit:
-        ds = torch.utils.data.Subset(ds, range(min(int(limit), len(ds))))
-        if partners is not None:
-            partners = torch.utils.data.Subset(partners, range(min(int(limit), len(partners))))
-    return ds, partners
-
-
-def _stack(ds, idx) -> torch.Tensor:
-    return torch.stack([ds[int(i)] for i in idx])
-
-
-def first_images(ds, n: int) -> torch.Tensor:
-    """The first ``n`` images of a dataset, without augmentation randomness mattering."""
-    return _stack(ds, range(min(n, len(ds))))
 
 
 class BatchPlan:
@@ -96,60 +67,80 @@ class BatchPlan:
 
 
 def micro_generator(seed: int, m: int, rank: int = 0) -> torch.Generator:
+    """The CPU generator of micro-batch m.  Its first draw is the batch's augmentation seed
+    (:func:`augmentation_seed`); the loss then draws t and the degradation state from it."""
     return torch.Generator().manual_seed((seed * 7_919 + m * 104_729 + rank * 15_485_863) % (2 ** 63 - 1))
 
 
-# ----------------------------------------------------------------------------- priors
-def fit_prior(cfg: dict, D, ds, partners) -> dict | None:
-    """Fit the generation prior of a config on the training set; returns its ``to_dict()``."""
-    from . import priors
+def augmentation_seed(g: torch.Generator) -> int:
+    """Draw micro-batch m's augmentation seed, the first value of ``micro_generator(seed, m)``."""
+    return int(torch.randint(0, 2 ** 62, (1,), generator=g))
 
-    p = cfg.get("prior")
-    if not p:
+
+class _MicroBatches(torch.utils.data.Sampler):
+    """Batch sampler: micro-batch m, m+1, ... as lists of (image index, augmentation seed)."""
+
+    def __init__(self, plan: BatchPlan, seed: int, rank: int, start: int):
+        self.plan, self.seed, self.rank, self.start = plan, seed, rank, start
+
+    def __iter__(self):
+        m = self.start
+        while True:
+            s = augmentation_seed(micro_generator(self.seed, m, self.rank))
+            yield [(int(i), s) for i in self.plan.indices(m)]
+            m += 1
+
+
+class _SeededImages(torch.utils.data.Dataset):
+    """``__getitems__([(i, seed), ...])`` -> one batch: torch's RNG is seeded with the batch's
+    augmentation seed, then the items are converted and augmented in order (in whichever process
+    fetches them), so the batch does not depend on the number of workers."""
+
+    def __init__(self, ds):
+        self.base, self.map = ds, None
+        while isinstance(self.base, torch.utils.data.Subset):  # data.limit
+            inner = list(self.base.indices)
+            self.map = inner if self.map is None else [inner[i] for i in self.map]
+            self.base = self.base.dataset
+
+    def __len__(self):
+        return len(self.map) if self.map is not None else len(self.base)
+
+    def __getitems__(self, items):
+        idx = [i if self.map is None else self.map[i] for i, _ in items]
+        torch.manual_seed(items[0][1])
+        if hasattr(self.base, "batch"):
+            return self.base.batch(idx)  # one vectorised conversion, then the items' augmentation
+        return torch.stack([self.base[i] for i in idx])
+
+
+def _as_batch(batch):
+    return batch  # __getitems__ already returns the stacked micro-batch
+
+
+def _worker_init(_):
+    torch.set_num_threads(1)  # workers decode; the main process's threads run the network
+
+
+def training_batches(ds, plan: BatchPlan, seed: int, rank: int = 0, start: int = 0,
+                     num_workers: int = 0) -> torch.utils.data.DataLoader:
+    """An endless DataLoader of micro-batches start, start+1, ... (each (B, C, H, W))."""
+    kw = dict(persistent_workers=True, prefetch_factor=4, worker_init_fn=_worker_init) if num_workers else {}
+    return torch.utils.data.DataLoader(_SeededImages(ds), batch_sampler=_MicroBatches(plan, seed, rank, start),
+                                       collate_fn=_as_batch, num_workers=int(num_workers), **kw)
+
+
+def fit_prior(cfg: dict, D, ds) -> dict | None:
+    """Fit the generation prior of a config (``prior.fit_n`` first images, default all) for D;
+    returns its ``to_dict()`` (``None`` for restoration configs)."""
+    prior = build_prior(cfg)
+    if prior is None:
         return None
-    kind = p["kind"]
-    n = len(ds) if p.get("fit_n") is None else int(p["fit_n"])  # None: the whole training set
-    if kind == "mean_color_gmm":
-        x = first_images(ds, n)
-        return priors.MeanColorGMM(n_components=int(p.get("n_components", 1))).fit(x).to_dict()
-    if kind == "low_res_gaussian":
-        x = first_images(ds, n)
-        x_T = D(x, D.T)
-        size = D.size_at(D.T, x.shape[-2:])
-        return priors.LowResGaussian(size=tuple(size)).fit(x_T).to_dict()
-    if kind == "random_color":
-        return priors.RandomColor().to_dict()
-    if kind == "gaussian_noise":
-        return priors.GaussianNoise().to_dict()
-    if kind == "partners":
-        return priors.PartnerImages(dataset=cfg["data"].get("partners")).to_dict()
-    raise TrainingError(f"unknown prior kind {kind!r}")
-
-
-# ----------------------------------------------------------------------------- sample grids
-def save_grid(rows: list[torch.Tensor], path: Path, pad: int = 1) -> None:
-    """Save a grid: one column per tensor in ``rows`` (each (N, C, H, W) in [-1, 1]), N rows."""
-    import torchvision.utils as vutils
-
-    cols = [r.detach().float().cpu().clamp(-1, 1) for r in rows]
-    n = cols[0].shape[0]
-    tiles = torch.stack(cols, dim=1).reshape(n * len(cols), *cols[0].shape[1:])
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp.png")
-    vutils.save_image((tiles + 1) / 2, tmp, nrow=len(cols), padding=pad, pad_value=1.0)
-    os.replace(tmp, path)
-
-
-@torch.no_grad()
-def sample_grid(R, D, x0: torch.Tensor, seed: int = 0, t: int | None = None):
-    """degraded | direct | TACoS | original, as the paper's figures."""
-    t = D.T if t is None else t
-    g = torch.Generator().manual_seed(seed)
-    state = D.sample_state(x0, generator=g)
-    x_t = D(x0, t, state)
-    direct = sample(R, D, x_t, t, method="direct", state=state)
-    tacos = sample(R, D, x_t, t, method="tacos", state=state)
-    return [x_t, direct, tacos, x0]
+    n = cfg["prior"].get("fit_n")
+    n = len(ds) if n is None else min(int(n), len(ds))
+    chunks = (first_images(torch.utils.data.Subset(ds, range(a, min(a + 1024, n))), 1024)
+              for a in range(0, n, 1024))
+    return prior.fit_for(D, list(chunks)).to_dict()
 
 
 # ----------------------------------------------------------------------------- training
@@ -163,28 +154,15 @@ def resume_key(cfg: dict) -> dict:
     return json.loads(json.dumps(keep))
 
 
-def hardware() -> str:
-    """A one-line description of the device that ran a job (recorded in checkpoints and reports)."""
-    if torch.cuda.is_available():
-        return f"{torch.cuda.get_device_name(0)} (CUDA)"
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{cpu}, {os.cpu_count()} cores, {torch.get_num_threads()} torch threads"
-
-
 def train(cfg: dict, out_dir: str | os.PathLike, resume: bool = False, progress: bool = True,
-          device: str | None = None, stop_after: int | None = None) -> Path:
+          device: str | None = None, stop_after: int | None = None, loss=None) -> Path:
     """Train R for the experiment ``cfg`` (see :mod:`cold.presets`) into ``out_dir``.
 
     ``resume=True`` continues from ``out_dir/latest``.  ``stop_after`` stops after that many
-    optimiser steps of this call (tests use it to simulate an interruption).  Returns the
-    directory of the final checkpoint.
+    optimiser steps of this call (tests use it to simulate an interruption).  ``loss`` is the
+    objective, a callable ``loss(R, x0, generator) -> scalar`` (default: the paper's
+    :class:`cold.loss.ColdLoss` for the config's D).  Returns the directory of the final
+    checkpoint.
     """
     from accelerate import Accelerator
     from ema_pytorch import EMA
@@ -201,14 +179,14 @@ def train(cfg: dict, out_dir: str | os.PathLike, resume: bool = False, progress:
                       device_placement=True)
     dev = acc.device
 
-    D = ckpt.build_degradation(cfg)
+    D = build_degradation(cfg)
     ds, partners = build_datasets(cfg)
     if partners is not None:
         D.set_partners(first_images(partners, len(partners)))
-    C, S = cfg["data"]["channels"], cfg["data"]["image_size"]
+    loss_fn = loss if loss is not None else ColdLoss(D, channels_last=bool(tc.get("channels_last")))
 
     torch.manual_seed(int(tc["seed"]))
-    model = ckpt.build_model(cfg)
+    model = build_model(cfg)
     opt = torch.optim.Adam(model.parameters(), lr=float(tc["lr"]))
     warmup = int(tc.get("warmup", 0))
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / warmup) if warmup else 1.0)
@@ -235,8 +213,8 @@ def train(cfg: dict, out_dir: str | os.PathLike, resume: bool = False, progress:
         wall_before = float(st.get("wall_time", 0.0))
         run_cfg["prior_fitted"] = saved.get("prior_fitted")
     else:
-        run_cfg["prior_fitted"] = fit_prior(cfg, D, ds, partners)
-        ckpt.atomic_write_text(out / "config.json", json.dumps(cfg, indent=2) + "\n")
+        run_cfg["prior_fitted"] = fit_prior(cfg, D, ds)
+        atomic_write_text(out / "config.json", json.dumps(cfg, indent=2) + "\n")
 
     model, opt = acc.prepare(model, opt)
     ema.to(dev)
@@ -251,6 +229,8 @@ def train(cfg: dict, out_dir: str | os.PathLike, resume: bool = False, progress:
         with open(log_path, "w", newline="") as f:
             csv.writer(f).writerow(["step", "loss", "lr", "steps_per_s", "wall_time_s"])
     grid_x0 = first_images(ds, 8)
+    batches = iter(training_batches(ds, plan, seed, acc.process_index, start_step * accum,
+                                    int(tc.get("num_workers") or 0)))
 
     def save(step, last_loss, wall):
         if not acc.is_main_process:
@@ -281,18 +261,11 @@ def train(cfg: dict, out_dir: str | os.PathLike, resume: bool = False, progress:
         loss_sum = 0.0
         for j in range(accum):
             m = step * accum + j
+            x0 = next(batches).to(dev)
             g = micro_generator(seed, m, acc.process_index)
-            torch.manual_seed(int(torch.randint(0, 2 ** 62, (1,), generator=g)))  # augmentation
-            x0 = _stack(ds, plan.indices(m)).to(dev)
-            t = torch.randint(1, D.T + 1, (x0.shape[0],), generator=g).to(dev)
-            state = D.sample_state(x0, generator=g)
-            with torch.no_grad():
-                x_t = D(x0, t, state)
-            if tc.get("channels_last"):
-                x_t = x_t.contiguous(memory_format=torch.channels_last)
+            torch.manual_seed(augmentation_seed(g) + 1)  # dropout in R: the same for any worker count
             with acc.autocast():
-                x0_hat = model(x_t, t)
-                loss = (x0_hat.float() - x0).abs().mean()  # ‖R(D(x0, t), t) - x0‖₁
+                loss = loss_fn(model, x0, g)
             acc.backward(loss / accum)
             loss_sum += float(loss.detach())
         if tc.get("grad_clip"):

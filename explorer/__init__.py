@@ -3,13 +3,22 @@ with TACoS step by step, generate from the GMM of mean colours and restore your 
 
     python -m explorer            # or: cold explore
     >>> from explorer import build_app
-    >>> build_app(model_dir="models").launch()
+    >>> build_app().launch()            # the shipped models (cold.checkpoint.models_dir())
+
+Modules:
+
+* :mod:`explorer.core` -- the computations (tensors, numpy arrays, dataclasses; no gradio);
+* :mod:`explorer.render` -- markdown, captions and plots made from core's results (no gradio);
+* :mod:`explorer.app` -- the Gradio page: one builder per tab, composed by ``build_app``, and
+  the command line;
+* :mod:`explorer.screenshots` -- ``python -m explorer.screenshots --model-dir models --out
+  reports/explorer`` saves a screenshot of each view (Playwright + Chromium).
 
 Gradio is imported only when the app is built (``explorer.core`` works without it).
 """
 from __future__ import annotations
 
-__all__ = ["build_app", "main", "add_subcommand", "Explorer", "InputError"]
+__all__ = ["build_app", "main", "Explorer", "InputError"]
 
 
 def build_app(model_dir=None, data_dir=None, **kwargs):
@@ -24,13 +33,6 @@ def main(argv=None) -> int:
     from .app import main as _main
 
     return _main(argv)
-
-
-def add_subcommand(subparsers):
-    """Register ``explore`` (``cold explore``) on an argparse subparsers object."""
-    from .app import add_subcommand as _add
-
-    return _add(subparsers)
 
 
 def __getattr__(name):

@@ -1,4 +1,4 @@
-"""The explorer's computations, free of any user interface (no gradio import here).
+"""The explorer's computations, free of any user interface (no gradio import, no text rendering).
 
 :class:`Explorer` holds the model directory, the data directory and a few small, bounded caches
 (every model is loaded once; sample images and degradations are kept per name, and the set of
@@ -8,7 +8,13 @@ names is finite).  Its methods are what the Gradio views and the named API endpo
 * :meth:`Explorer.compare`  -- Algorithm 1 vs TACoS from the same x_T (view 2, ``/compare``)
 * :meth:`Explorer.generate` -- generation from the fitted prior or a picked colour (view 3, ``/generate``)
 * :meth:`Explorer.restore`  -- restore an uploaded image (view 4, ``/restore``)
-* :meth:`Explorer.model_card` -- what a model is (view 5)
+* :meth:`Explorer.model_card` -- what a model is (view 5), as a :class:`ModelCard`
+
+They return torch tensors, numpy arrays or dataclasses (:class:`Comparison`, :class:`Generation`,
+:class:`ModelCard`, :class:`SampleGrid`); turning those into markdown, captions and plots is
+:mod:`explorer.render`'s job.  Presets, model configs and datasets are looked up through
+``cold``'s public API (``cold.degradation_preset``, ``cold.presets.data_geometry``,
+``cold.checkpoint.read_config``, ``cold.data``), never re-implemented here.
 
 Images are torch tensors (B, C, H, W) in [-1, 1] inside, uint8 numpy arrays (H, W, 3) outside.
 Invalid input raises :class:`InputError` (a ``ValueError``) with a message meant for the user;
@@ -16,7 +22,6 @@ out-of-range parameters are rejected, never clamped.
 """
 from __future__ import annotations
 
-import json
 import os
 import threading
 from collections import OrderedDict
@@ -28,6 +33,8 @@ import torch
 
 import cold.data as cdata
 from cold.degradations import DEGRADATION_PRESETS, degradation_preset
+from cold.presets import data_geometry
+from cold.sampling import METHODS
 
 #: upload limits (documented in explorer/README.md); ``--max-upload-mb`` changes the first
 MAX_UPLOAD_MB = 20
@@ -48,9 +55,9 @@ SKIMAGE_SAMPLES = ("astronaut", "chelsea", "coffee", "rocket", "camera", "coins"
 #: datasets offered as samples when their files are in the data directory: (name, split, n, label)
 DATASET_SAMPLES = (("mnist", "test", 8, "mnist"), ("cifar10", "test", 8, "cifar10"),
                    ("celebahq_sample", "test", 4, "celebahq"), ("afhq_sample", "test", 4, "afhq"))
-#: image geometry (channels, size) the forward view uses for each preset family
-FAMILY_GEOMETRY = {"mnist": (1, 32), "cifar10": (3, 32), "celeba": (3, 128), "afhq": (3, 128)}
-METHODS = ("direct", "naive", "tacos")
+#: (channels, size) the forward view uses for a preset whose dataset family ``cold`` does not know
+DEFAULT_GEOMETRY = (3, 64)
+#: the samplers are ``cold.sampling.METHODS``: "direct" R(x_T, T), "naive" Algorithm 1, "tacos" TACoS
 
 
 class InputError(ValueError):
@@ -171,6 +178,9 @@ class Comparison:
 
 @dataclass
 class Generation:
+    """``n`` images generated from x_T (prior colour + noise, or a picked colour) by a sampler;
+    ``frames`` are about :data:`FRAMES` (s, x_s) from s = T down to s = 0 (the images)."""
+
     model: str
     T: int
     x_T: torch.Tensor                     # (n, C, H, W)
@@ -183,15 +193,50 @@ class Generation:
         return upscale(tile(rows, pad=1), 1024)
 
 
+@dataclass
+class SampleGrid:
+    """A model's sample grid (uint8 (H, W, 3)) and where it comes from.
+
+    ``source``: ``"file"`` (a PNG shipped in the model directory, ``path`` relative to it),
+    ``"generation"`` (computed now: top row x_T drawn from the prior with ``noise_std``, bottom
+    row TACoS samples) or ``"restoration"`` (computed now from test images; columns: x_T =
+    D(x0, T), direct R(x_T, T), TACoS, x0).  ``seed`` seeds the computed grids.
+    """
+
+    image: np.ndarray
+    source: str
+    path: str | None = None
+    noise_std: float | None = None
+    seed: int = 0
+
+
+@dataclass
+class ModelCard:
+    """What a model is (view 5): its experiment config, facts about the loaded D and R, its own
+    README.md (if it ships one) and a sample grid."""
+
+    name: str
+    config: dict                          # the complete experiment config (``cold.load(...).config``)
+    degradation: str                      # repr of the degradation D
+    T: int
+    n_params: int                         # parameters of the restoration network R
+    ema: bool                             # EMA weights (else the online weights)
+    prior: str | None                     # class of the generation prior; None: restoration model
+    readme: str | None                    # the model's README.md
+    grid: SampleGrid
+
+
 # ----------------------------------------------------------------------------- the explorer
 class Explorer:
     """Models, sample images and the computations of every view.  Thread-safe.
 
     Args:
         model_dir: directory of exported models (``<name>/config.json`` ...); default: cold's
-            ``models_dir()`` (``$COLD_MODEL_DIR`` or the repository's ``models/``).
-        data_dir: data directory for dataset samples (default ``$COLD_DATA_DIR``); when the files
-            are missing, images bundled with scikit-image are used instead.
+            :func:`cold.checkpoint.models_dir` (``$COLD_MODEL_DIR``, a checkout's ``models/``, or
+            the copy installed with the package).
+        data_dir: data directory for dataset samples (default: ``cold.data.data_dir()``, i.e.
+            ``$COLD_DATA_DIR``); when the files are missing, images bundled with scikit-image are
+            used instead.
         max_upload_mb: upload limit in MB.
     """
 
@@ -199,8 +244,7 @@ class Explorer:
         from cold.checkpoint import models_dir
 
         self.model_dir = Path(model_dir) if model_dir else models_dir()
-        self.data_dir = Path(data_dir) if data_dir else (
-            Path(os.environ["COLD_DATA_DIR"]) if os.environ.get("COLD_DATA_DIR") else None)
+        self.data_dir = cdata.data_dir(data_dir)
         if not max_upload_mb or max_upload_mb <= 0:
             raise ValueError(f"max_upload_mb must be positive, got {max_upload_mb}")
         self.max_upload_mb = float(max_upload_mb)
@@ -216,17 +260,18 @@ class Explorer:
     # ------------------------------------------------------------------ models
     def model_names(self, kind: str | None = None) -> list[str]:
         """Models in the model directory; ``kind``: "restoration" or "generation" (has a prior)."""
+        from cold.checkpoint import CheckpointError, read_config
+
         if not self.model_dir.is_dir():
             return []
         names = []
         for p in sorted(self.model_dir.iterdir()):
-            cfg_path = p / "config.json"
-            if not cfg_path.is_file():
+            if not (p / "config.json").is_file():
                 continue
             if kind is not None:
                 try:
-                    gen = bool(json.loads(cfg_path.read_text()).get("prior_fitted"))
-                except (OSError, ValueError):
+                    gen = bool(read_config(p).get("prior_fitted"))
+                except CheckpointError:
                     continue
                 if (kind == "generation") != gen:
                     continue
@@ -234,12 +279,15 @@ class Explorer:
         return names
 
     def model_T(self, name: str) -> int:
-        """T of a model, read from its config without loading the weights."""
+        """T of a model, from its config (``cold.build.build_degradation``) without loading
+        the weights."""
+        from cold.build import ConfigError, build_degradation
+        from cold.checkpoint import CheckpointError, read_config
+
         check_choice("model", name, self.model_names())
         try:
-            d = json.loads((self.model_dir / name / "config.json").read_text())["degradation"]
-            return int((d.get("overrides") or {}).get("T") or DEGRADATION_PRESETS[d["preset"]][1]["T"])
-        except (OSError, ValueError, KeyError, TypeError) as e:
+            return int(build_degradation(read_config(self.model_dir / name)).T)
+        except (CheckpointError, ConfigError) as e:
             raise InputError(f"model {name!r} has an unreadable config: {e}") from None
 
     def model(self, name: str):
@@ -271,13 +319,8 @@ class Explorer:
 
     # ------------------------------------------------------------------ sample images
     def _has_dataset(self, name: str) -> bool:
-        from cold.data import dataset_info
-
-        root = self.data_dir
-        if root is None:
-            from cold.data import data_dir
-            root = data_dir()
-        return all((Path(root) / f).is_file() for f in dataset_info(name).files)
+        """Whether the files of ``cold.data.dataset_info(name)`` are in the data directory."""
+        return all((self.data_dir / f).is_file() for f in cdata.dataset_info(name).files)
 
     def sample_names(self) -> list[str]:
         """Names of the sample images: dataset images when present, then scikit-image images."""
@@ -290,21 +333,15 @@ class Explorer:
     def dataset_images(self, dataset: str, channels: int | None = None, size: int | None = None,
                        n: int = 8, split: str = "test") -> torch.Tensor:
         """The first ``n`` images of a dataset split (cached; raises FileNotFoundError if absent)."""
-        from cold.data import load_images
-
         key = (dataset, split, channels, size, n)
         if key not in self._datasets:
-            kw = dict(image_size=size, channels=channels)
-            if self.data_dir is not None:
-                kw["data_dir"] = self.data_dir
-            x = load_images(dataset, split, n=n, **kw).clone()
+            x = cdata.load_images(dataset, split, n=n, image_size=size, channels=channels,
+                                  data_dir=self.data_dir).clone()
             with self._lock:
                 self._datasets[key] = x
-            # cold.data memoises whole .npz files (CIFAR-10: ~180 MB); the explorer keeps only
-            # these few images, so let the full arrays go.
-            from cold import data as cdata
-            if hasattr(getattr(cdata, "_read_npz", None), "cache_clear"):
-                cdata._read_npz.cache_clear()
+            # cold.data memoises whole dataset files (CIFAR-10: ~180 MB); the explorer keeps
+            # only these few images, so let the full arrays go.
+            cdata.clear_cache()
         return self._datasets[key]
 
     def sample_image(self, name: str) -> np.ndarray:
@@ -354,7 +391,7 @@ class Explorer:
         C, S, _ = m.image_shape
         ds = m.config["data"].get("dataset")
         try:
-            if ds in ("mnist", "fashion_mnist", "cifar10", "olivetti", "celebahq_sample", "afhq_sample"):
+            if cdata.dataset_info(ds).files:  # a named dataset (not a folder of the user's)
                 return self.dataset_images(ds, C, S, n)
         except (FileNotFoundError, OSError, ValueError):
             pass
@@ -363,14 +400,19 @@ class Explorer:
     # ------------------------------------------------------------------ view 1: forward
     @staticmethod
     def preset_geometry(preset: str) -> tuple[int, int]:
-        """(channels, size) of the images a preset is meant for (from its dataset family)."""
-        return FAMILY_GEOMETRY.get(preset.split("-")[0], (3, 64))
+        """(channels, size) of the images a preset is meant for: ``cold.presets.data_geometry``
+        of its dataset family, :data:`DEFAULT_GEOMETRY` for a family ``cold`` does not know."""
+        try:
+            return data_geometry(preset)
+        except ValueError:
+            return DEFAULT_GEOMETRY
 
     @staticmethod
     def degradation_T(preset: str) -> int:
-        """T of a preset, without building the degradation."""
+        """T of a preset (``cold.degradation_preset(preset).T``; without the partner images that
+        :meth:`degradation` loads for animorph)."""
         check_choice("degradation preset", preset, list(DEGRADATION_PRESETS))
-        return int(DEGRADATION_PRESETS[preset][1]["T"])
+        return int(degradation_preset(preset).T)
 
     def degradation(self, preset: str):
         """The degradation of a preset (cached); animorph gets partner images (AFHQ or skimage)."""
@@ -408,11 +450,11 @@ class Explorer:
         return display(self.forward_tensor(image, preset, t, seed))
 
     @torch.no_grad()
-    def filmstrip(self, image, preset: str, seed=0, n: int = FRAMES) -> list[tuple[np.ndarray, str]]:
-        """x_t at ``n`` evenly spaced t from 0 to T, as (image, caption) pairs."""
+    def filmstrip(self, image, preset: str, seed=0, n: int = FRAMES) -> list[tuple[int, torch.Tensor]]:
+        """(t, x_t) at about ``n`` evenly spaced t from 0 to T; x_t is (1, C, S, S)."""
         D, x0, state = self._forward_setup(image, preset, seed)
         ts = sorted({int(round(t)) for t in np.linspace(0, D.T, min(n, D.T + 1))})
-        return [(display(D(x0, t, state), 128), f"t={t}") for t in ts]
+        return [(t, D(x0, t, state)) for t in ts]
 
     # ------------------------------------------------------------------ view 2: compare
     @torch.no_grad()
@@ -437,7 +479,7 @@ class Explorer:
             x0 = pool[seed % pool.shape[0]][None]
         x0 = x0.to(dev)
         g = torch.Generator().manual_seed(seed)
-        state = D.sample_state(x0, generator=g) if getattr(D, "random", False) else None
+        state = D.sample_state(x0, generator=g) if D.random else None
         T = D.T
         x_T = D(x0, T, state)
         direct = sample(R, D, x_T, T, method="direct", state=state)
@@ -482,7 +524,6 @@ class Explorer:
                  method: str = "tacos", frames: int = FRAMES) -> Generation:
         """Generate ``n`` images: x_T from the prior (or the solid ``color``, a C-vector in [-1, 1]
         or a "#rrggbb" string) plus ``noise_std`` Gaussian noise, then the sampler (TACoS)."""
-        from cold.priors import generation_start
         from cold.sampling import sample
 
         m = self.generation_model(model)
@@ -495,15 +536,14 @@ class Explorer:
         dev = self._device(m)
         g = torch.Generator().manual_seed(seed)
         if color is None:
-            x_T, state = generation_start(D, m.prior, n, (C, H, W), noise_std=noise_std, generator=g,
-                                          device=dev)
+            x_T, state = m.prior.start(D, n, (C, H, W), noise_std=noise_std, generator=g, device=dev)
         else:
             c = parse_color(color, C)
             x_T = c.view(1, C, 1, 1).expand(n, C, H, W).double()
             if noise_std > 0:
                 x_T = x_T + noise_std * torch.randn(x_T.shape, generator=g, dtype=torch.float64)
             x_T = x_T.float().to(dev).contiguous()
-            state = D.sample_state(x_T, generator=g) if getattr(D, "random", False) else None
+            state = D.sample_state(x_T, generator=g) if D.random else None
         T = D.T
         keep = {int(round(s)) for s in np.linspace(T, 0, min(frames, T + 1))}
         got = []
@@ -545,7 +585,7 @@ class Explorer:
         ts = torch.arange(1, D.T + 1, device=x.device)
         xs = x.expand(D.T, -1, -1, -1)
         state = None
-        if getattr(D, "random", False):
+        if D.random:
             state = D.sample_state(x, generator=torch.Generator().manual_seed(seed))
             from cold.degradations import index_state
             state = index_state(state, torch.zeros(D.T, dtype=torch.long))
@@ -554,38 +594,19 @@ class Explorer:
         return int(ts[int(err.argmin())])
 
     # ------------------------------------------------------------------ view 5: model card
-    def model_card(self, model: str) -> tuple[str, np.ndarray | None]:
-        """(markdown, sample grid) for a model: its README.md (if any) and a summary of its config."""
+    def model_card(self, model: str) -> ModelCard:
+        """What a model is: its config, D, R, prior, README.md (if any) and a sample grid."""
         m = self.model(model)
-        path = self.model_dir / model
-        readme = path / "README.md"
-        c = m.config
-        meta = c.get("meta") or {}
-        n_params = sum(p.numel() for p in m.model.parameters())
-        d = c["data"]
-        rows = [("name", c.get("name", model)), ("section of the paper", c.get("section")),
-                ("scale", c.get("scale")), ("training steps", c.get("step")),
-                ("data", f"{d.get('dataset')} ({d.get('split')}), {d.get('channels')}x"
-                         f"{d.get('image_size')}x{d.get('image_size')}"),
-                ("degradation preset", c["degradation"]["preset"]),
-                ("degradation", repr(m.degradation)), ("T", m.degradation.T),
-                ("U-Net", json.dumps(c.get("model"))), ("parameters", f"{n_params:,}"),
-                ("weights", ("EMA" if m.ema else "online") + f", stored as {c.get('weights_dtype', 'float32')}"),
-                ("prior", type(m.prior).__name__ if m.prior is not None else "none (restoration model)"),
-                ("hardware", meta.get("hardware")), ("training wall time (s)", meta.get("wall_time_s")),
-                ("final loss", meta.get("final_loss"))]
-        table = "| property | value |\n|---|---|\n" + "\n".join(f"| {k} | {v} |" for k, v in rows if v is not None)
-        md = f"## {model}\n\n{table}\n"
-        if c.get("notes"):
-            md += f"\n*Notes:* {c['notes']}\n"
-        if readme.is_file():
-            md = readme.read_text(errors="replace") + "\n\n---\n\n### Config\n\n" + table + "\n"
-        grid, caption = self.sample_grid(model)
-        return md + f"\n*Sample grid:* {caption}\n", grid
+        readme = self.model_dir / model / "README.md"
+        return ModelCard(
+            name=model, config=m.config, degradation=repr(m.degradation), T=int(m.degradation.T),
+            n_params=sum(p.numel() for p in m.model.parameters()), ema=bool(m.ema),
+            prior=type(m.prior).__name__ if m.prior is not None else None,
+            readme=readme.read_text(errors="replace") if readme.is_file() else None,
+            grid=self.sample_grid(model))
 
-    def sample_grid(self, model: str) -> tuple[np.ndarray, str]:
-        """The model's shipped sample grid (a PNG in its directory), else one computed now;
-        returns (image, caption)."""
+    def sample_grid(self, model: str) -> SampleGrid:
+        """The model's shipped sample grid (a PNG in its directory), else one computed now."""
         from PIL import Image
 
         path = self.model_dir / model
@@ -595,26 +616,28 @@ class Explorer:
             try:
                 with Image.open(p) as im:
                     if im.width * im.height <= 16_000_000:
-                        return upscale(np.asarray(im.convert("RGB")), 768), f"`{p.relative_to(path)}`"
+                        return SampleGrid(upscale(np.asarray(im.convert("RGB")), 768), "file",
+                                          path=p.relative_to(path).as_posix())
             except OSError:
                 continue
         m = self.model(model)
         if m.prior is not None:
-            gen = self.generate(model, n=6, noise_std=0.002, seed=0, frames=2)
+            noise = 0.002
+            gen = self.generate(model, n=6, noise_std=noise, seed=0, frames=2)
             grid = tile([[to_uint8(x) for x in gen.x_T], [to_uint8(x) for x in gen.images]])
-            return upscale(grid, 768), "top row x_T (GMM colour + noise 0.002), bottom row TACoS samples (seed 0)"
+            return SampleGrid(upscale(grid, 768), "generation", noise_std=noise, seed=0)
         from cold.sampling import sample
 
         D = m.degradation
         x0 = self.model_images(m, 8)[:6].to(self._device(m))
         g = torch.Generator().manual_seed(0)
-        state = D.sample_state(x0, generator=g) if getattr(D, "random", False) else None
+        state = D.sample_state(x0, generator=g) if D.random else None
         with torch.no_grad():
             x_t = D(x0, D.T, state)
             cols = [x_t, sample(m.model, D, x_t, D.T, "direct", state=state),
                     sample(m.model, D, x_t, D.T, "tacos", state=state), x0]
         grid = tile([[to_uint8(c[i]) for c in cols] for i in range(x0.shape[0])])
-        return upscale(grid, 768), "columns: degraded x_T | direct R(x_T, T) | TACoS | original (test images)"
+        return SampleGrid(upscale(grid, 768), "restoration", seed=0)
 
 
 def parse_color(color, channels: int) -> torch.Tensor:

@@ -162,8 +162,8 @@ pixel_features.__name__ = "pixels-random-projection-64d"
 
 # ----------------------------------------------------------------------------- formatting
 def fmt(x, digits: int = 2) -> str:
-    """A table cell: the one formatter of the reports (:func:`cold.reproduce.format_cell`)."""
-    from cold.reproduce import format_cell
+    """A table cell: the one formatter of the reports (:func:`cold.utils.format_cell`)."""
+    from cold.utils import format_cell
 
     return format_cell(x, digits)
 
@@ -175,22 +175,9 @@ def _numeric(rows: Sequence[dict], key: str) -> bool:
 
 
 def _jsonable(x):
-    import numpy as np
-    import torch
+    from cold.utils import jsonable
 
-    if isinstance(x, dict):
-        return {str(k): _jsonable(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_jsonable(v) for v in x]
-    if isinstance(x, torch.Tensor):
-        return _jsonable(x.tolist())
-    if isinstance(x, (np.floating, np.integer, np.bool_)):
-        return x.item()
-    if isinstance(x, float) and not math.isfinite(x):
-        return None
-    if isinstance(x, Path):
-        return str(x)
-    return x
+    return jsonable(x)
 
 
 def _finished_run(run: Path, cfg: dict) -> Path | None:
@@ -276,15 +263,13 @@ class Context:
     # ---- devices and hardware -------------------------------------------------------
     @property
     def torch_device(self) -> str:
-        import torch
+        from cold.utils import resolve_device
 
-        if self.device in (None, "", "auto"):
-            return "cuda" if torch.cuda.is_available() else "cpu"
-        return self.device
+        return str(resolve_device(self.device))
 
     @property
     def hardware(self) -> str:
-        from cold.training import hardware
+        from cold.utils import hardware
 
         return hardware()
 
@@ -296,6 +281,7 @@ class Context:
         directory ``cold train PRESET --scale SCALE`` uses, so a finished run there is reused and
         an interrupted one resumed).  Returns ``(m, info)``."""
         from cold import load
+        from cold.build import is_stand_in
         from cold.presets import PRESETS, apply_overrides, preset_config
         from cold.training import train
 
@@ -335,7 +321,7 @@ class Context:
             degradation_overrides=cfg["degradation"].get("overrides") or {},
             train_hardware=meta.get("hardware"), train_wall_s=meta.get("wall_time_s"),
             final_loss=meta.get("final_loss"), notes=notes or base.get("notes", ""),
-            stand_in="stand-in" in (notes or ""), trained_or_resumed_here=trained_here,
+            stand_in=is_stand_in(cfg), trained_or_resumed_here=trained_here,
             load_or_train_s=round(time.time() - t0, 1))
         self.models.append(info)
         print(f"model {name}: {info['checkpoint']} (scale {info['scale']}, step {info['steps']}, "

@@ -745,26 +745,20 @@ for p in presets:
 import json
 from cold import sample
 from cold.degradations import index_state, state_to
+from cold.build import attach_partners
 from cold.evaluate import test_images
-from cold.priors import generation_start
-from cold.training import build_datasets, first_images
 
 
 def set_partners(m, n_max=256):
     """Animorphosis: its x_T and states are partner images (test split of the partner dataset)."""
-    if getattr(m.degradation, "partners", False) is None:
-        cfg = json.loads(json.dumps(m.config))
-        cfg["data"]["augment"] = False
-        cfg["data"].pop("limit", None)
-        _, partners = build_datasets(cfg, split="test")
-        m.degradation.set_partners(first_images(partners, n_max))
+    attach_partners(m, n_max)
 
 
 def start_of(m, n):
     """N seeded starting points (x_T, state) from the model's prior (on the CPU)."""
     noise_std = float((m.config.get("prior") or {}).get("noise_std") or 0.0)
-    return generation_start(m.degradation, m.prior, n, m.image_shape, noise_std=noise_std,
-                            generator=torch.Generator().manual_seed(ctx.seed), device="cpu")
+    return m.prior.start(m.degradation, n, m.image_shape, noise_std=noise_std,
+                         generator=torch.Generator().manual_seed(ctx.seed), device="cpu")
 
 
 def rows_of(state, sl, dev):

@@ -17,7 +17,7 @@ import torch
 from PIL import Image
 
 import cold.data as cd
-from cold.data import (DATASETS, ArrayDataset, PairDataset, dataset_info, load_dataset, load_images,
+from cold.data import (DATASETS, ArrayDataset, dataset_info, load_dataset, load_images,
                        to_channels)
 
 DATA = Path(os.environ.get("COLD_DATA_DIR") or Path(__file__).resolve().parents[2] / "shared" / "data")
@@ -364,26 +364,3 @@ def test_download_uses_torchvision_into_cache(monkeypatch, tmp_path):
     assert len(ds) == 3 and ds[0].shape == (1, 28, 28) and ds.labels.tolist() == [1, 2, 3]
     monkeypatch.setenv("COLD_DOWNLOAD", "1")
     assert len(load_dataset("mnist", "test")) == 3 and calls[-1][1:] == (False, True)
-
-
-# --------------------------------------------------------------------------- pairs
-def test_pair_dataset_deterministic():
-    faces, animals = get("celebahq_sample"), get("afhq_sample")
-    p, q = PairDataset(faces, animals, seed=3), PairDataset(faces, animals, seed=3)
-    assert len(p) == len(faces) == 48
-    assert torch.equal(p.partner_index, q.partner_index)
-    assert not torch.equal(p.partner_index, PairDataset(faces, animals, seed=4).partner_index)
-    assert sorted(p.partner_index[:35].tolist()) == list(range(35))  # every partner before repeats
-    x0, z = p[5]
-    assert torch.equal(x0, faces[5]) and torch.equal(z, animals[int(p.partner_index[5])])
-
-
-def test_pair_dataset_mismatch():
-    faces = get("celebahq_sample", "test")
-    with pytest.raises(ValueError, match="mismatch"):
-        PairDataset(faces, get("olivetti", "test"))
-    need("olivetti")
-    grey_faces = load_dataset("olivetti", "test", image_size=128, channels=3)
-    assert PairDataset(faces, grey_faces)[0][1].shape == (3, 128, 128)
-    with pytest.raises(ValueError, match="non-empty"):
-        PairDataset(faces, ArrayDataset(torch.zeros(0, 3, 128, 128, dtype=torch.uint8)))

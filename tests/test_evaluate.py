@@ -4,7 +4,6 @@ Most tests replace the Inception network by a cheap fixed random projection (``f
 they check the pipeline, not the network; the ``inception`` tests run the real one end to end
 through the command line (N = 6 keeps them to seconds).
 """
-import argparse
 import json
 
 import numpy as np
@@ -86,7 +85,7 @@ def test_restoration_rows_ranges_determinism(restoration):
 def test_degraded_rmse_matches_numpy(restoration):
     """Rebuild the degraded test images independently and score them with numpy."""
     m, r, _ = restoration
-    ds = load_dataset("mnist", "test")
+    ds = load_dataset("mnist", "test", image_size=m.image_shape[-1])  # the preset's 32 px digits
     x0 = torch.stack([ds[i] for i in [0, 1666, 3333, 5000, 6666, 8333]])
     D = m.degradation
     degraded = np.clip((D(x0, D.T).numpy() + 1) / 2, 0, 1)
@@ -137,9 +136,9 @@ def test_report_files(restoration, tmp_path):
 
 
 def _parser():
-    p = argparse.ArgumentParser()
-    E.add_subcommand(p.add_subparsers(dest="command"))
-    return p
+    from cold.cli import build_parser
+
+    return build_parser()
 
 
 @pytest.mark.inception
@@ -153,7 +152,7 @@ def test_cli_restoration_with_inception(runs, tmp_path, monkeypatch, capsys):
     assert r["meta"]["feature_network"] == E.FEATURE_NETWORK
     for row in r["rows"]:
         assert -1 <= row["ssim"] <= 1 and row["rmse"] >= 0 and row["fid"] >= -1e-6
-    assert len(list((tmp_path / "cache").glob("*.npz"))) == 1  # reference statistics cached
+    assert len(list((tmp_path / "cache" / "fid").glob("*.npz"))) == 1  # reference statistics cached (cold.utils.cache_dir("fid"))
     text = (out / "evaluation.md").read_text()
     assert "N = 6" in text and "TF Inception-v3" in text and M.FID_WEIGHTS_SHA256 in text
     assert json.loads((out / "evaluation.json").read_text())["meta"]["N"] == N

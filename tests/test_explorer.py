@@ -1,8 +1,11 @@
-"""Tests of the Gradio explorer (explorer/): its functions, its API under concurrency and over
-many requests, and the page itself in a real browser (Playwright + Debian Chromium).
+"""Tests of the Gradio explorer (explorer/): its functions and rendering, its API under
+concurrency and over many requests, and the page itself in a real browser (Playwright + Debian
+Chromium).
 
 The models are smoke models trained here (``cold train PRESET --scale smoke``, 2 steps) and
-exported into a temporary model directory, so nothing depends on the shipped models.
+exported into a temporary model directory, so nothing depends on the shipped models.  Nothing is
+written into the repository: files go to pytest's temporary directories (the README screenshots
+are made by ``python -m explorer.screenshots``, not by the tests).
 """
 from __future__ import annotations
 
@@ -21,8 +24,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # explorer/ lives next to cold/ in the source tree
     sys.path.insert(0, str(ROOT))
 
-from explorer.core import (MAX_PIXELS, Explorer, InputError, check_int, color_hex,  # noqa: E402
-                           load_image, parse_color, upscale)
+from explorer import render  # noqa: E402
+from explorer.core import (DISPLAY_SIZE, MAX_PIXELS, Explorer, InputError, check_int,  # noqa: E402
+                           color_hex, load_image, parse_color, upscale)
 
 MODELS = ("mnist-blur", "mnist-inpaint", "cifar10-blur-generation")
 #: smoke settings: 2 steps; the generation model gets T = 20 (instead of 100) to sample quickly
@@ -30,7 +34,6 @@ SMOKE_SETS = ["train.steps=2", "train.save_every=2", "train.sample_every=1000"]
 EXTRA_SETS = {"cifar10-blur-generation": ["degradation.overrides.T=20"]}
 CHROMIUM = "/usr/bin/chromium"
 SESSIONS = 30
-SCREENSHOTS = ROOT / "reports" / "explorer"
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -50,8 +53,6 @@ def model_dir(tmp_path_factory):
     from cold.presets import apply_overrides, preset_config
     from cold.training import train
 
-    if os.environ.get("COLD_EXPLORER_TEST_MODELS"):  # e.g. models/: screenshots of the shipped models
-        return Path(os.environ["COLD_EXPLORER_TEST_MODELS"]).resolve()
     root = tmp_path_factory.mktemp("explorer")
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
@@ -119,7 +120,20 @@ def test_forward_every_preset(ex, cat):
         assert a.dtype == np.uint8 and a.ndim == 3 and a.shape[2] == 3
         assert a.shape[0] >= 224  # small images are upscaled for display
     strip = ex.filmstrip(cat, "mnist-blur", seed=0)
-    assert [c for _, c in strip][0] == "t=0" and strip[-1][1] == "t=40"
+    assert strip[0][0] == 0 and strip[-1][0] == 40 == ex.degradation("mnist-blur").T
+    assert torch.equal(strip[0][1], ex.input_tensor(cat, *ex.preset_geometry("mnist-blur")))
+    shown = render.gallery(strip, "t")
+    assert shown[0][1] == "t=0" and shown[-1][1] == "t=40" and shown[0][0].dtype == np.uint8
+
+
+def test_preset_geometry_comes_from_cold(ex):
+    from cold.degradations import DEGRADATION_PRESETS
+    from cold.presets import data_geometry
+
+    for preset in DEGRADATION_PRESETS:
+        assert ex.preset_geometry(preset) == data_geometry(preset)
+        assert ex.degradation_T(preset) == ex.degradation(preset).T
+    assert ex.preset_geometry("imagenet-blur") == (3, 64)  # a family cold does not know
 
 
 def test_forward_state_follows_seed(ex, cat):
@@ -214,14 +228,34 @@ def test_restore_and_estimate(ex, cat):
         ex.restore("mnist-blur", cat, 5, "ddim")
 
 
-def test_model_card(ex, model_dir):
-    md, grid = ex.model_card("mnist-blur")
-    assert "mnist-blur" in md and "degradation preset" in md and grid.dtype == np.uint8
-    (model_dir / "mnist-inpaint" / "README.md").write_text("# MNIST inpainting\nshipped card\n")
-    md, grid = ex.model_card("mnist-inpaint")
-    assert md.startswith("# MNIST inpainting") and grid is not None
-    md, grid = ex.model_card("cifar10-blur-generation")
-    assert "MeanColorGMM" in md and grid is not None
+def test_model_card(ex, model_dir, tmp_path):
+    import shutil
+
+    card = ex.model_card("mnist-blur")
+    assert card.T == ex.model("mnist-blur").degradation.T and card.prior is None and card.readme is None
+    assert card.grid.image.dtype == np.uint8 and card.grid.source in ("file", "restoration")
+    md = render.model_card_markdown(card)
+    assert md.startswith("## mnist-blur") and "degradation preset" in md and "| T | 20 |" in md
+    assert "none (restoration model)" in md and "*Sample grid:*" in md
+    # a model that ships a README.md: the card starts with it (written into a copy of the model)
+    own = tmp_path / "models"
+    shutil.copytree(model_dir / "mnist-inpaint", own / "mnist-inpaint")
+    (own / "mnist-inpaint" / "README.md").write_text("# MNIST inpainting\nshipped card\n")
+    card = Explorer(own).model_card("mnist-inpaint")
+    assert card.readme.startswith("# MNIST inpainting")
+    assert render.model_card_markdown(card).startswith("# MNIST inpainting")
+    card = ex.model_card("cifar10-blur-generation")
+    assert card.prior == "MeanColorGMM" and card.grid.image is not None
+    assert "MeanColorGMM" in render.model_card_markdown(card)
+
+
+def test_sample_grid_captions():
+    from explorer.core import SampleGrid
+
+    a = np.zeros((4, 4, 3), np.uint8)
+    assert render.sample_grid_caption(SampleGrid(a, "file", path="samples.png")) == "`samples.png`"
+    assert "noise 0.002" in render.sample_grid_caption(SampleGrid(a, "generation", noise_std=0.002))
+    assert "TACoS" in render.sample_grid_caption(SampleGrid(a, "restoration"))
 
 
 # ----------------------------------------------------------------------------- uploads
@@ -298,19 +332,38 @@ def test_helpers():
             check_int("t", bad, 0, 5)
 
 
-def test_command_line():
-    import argparse
+def test_command_line(monkeypatch):
+    """``cold explore`` (parsed in cold/cli.py) hands its options to explorer.app.run; unset
+    limits take the explorer's defaults; ``python -m explorer`` is the same command."""
+    import explorer.app as app
+    from cold.cli import build_parser
 
-    from explorer import add_subcommand
-    from explorer.app import add_arguments
-
-    p = argparse.ArgumentParser(prog="cold")
-    add_subcommand(p.add_subparsers(dest="command"))
-    args = p.parse_args(["explore", "--port", "7999", "--model-dir", "m", "--share", "--max-upload-mb", "5"])
+    args = build_parser().parse_args(["explore", "--port", "7999", "--model-dir", "m", "--share",
+                                      "--max-upload-mb", "5"])
     assert (args.host, args.port, args.model_dir, args.share, args.max_upload_mb) == ("127.0.0.1", 7999, "m", True, 5.0)
-    assert callable(args.fn)
-    d = add_arguments(argparse.ArgumentParser()).parse_args([])
-    assert (d.host, d.port, d.share, d.max_upload_mb) == ("127.0.0.1", 7860, False, 20)
+    seen = {}
+
+    def fake_build_app(model_dir, data_dir, max_upload_mb):
+        seen["model_dir"] = model_dir
+        return _Demo()
+
+    def fake_launch(demo, host, port, share, mb, sessions):
+        seen.update(host=host, port=port, share=share, mb=mb, sessions=sessions)
+
+    monkeypatch.setattr(app, "build_app", fake_build_app)
+    monkeypatch.setattr(app, "launch", fake_launch)
+    assert app.main(["--port", "7001"]) == 0
+    assert (seen["host"], seen["port"], seen["share"], seen["mb"], seen["sessions"]) == (
+        "127.0.0.1", 7001, False, app.MAX_UPLOAD_MB, app.MAX_SESSIONS)
+
+
+class _Demo:
+    class explorer:  # noqa: N801 - stands in for the Explorer the app holds
+        model_dir = "m"
+
+        @staticmethod
+        def model_names():
+            return []
 
 
 def test_app_builds_without_models(tmp_path, cat):
@@ -318,9 +371,17 @@ def test_app_builds_without_models(tmp_path, cat):
     pytest.importorskip("gradio")
     from explorer.app import build_app
 
+    def snapshot():  # the explorer package's files (bytecode aside) and their modification times
+        return {p: p.stat().st_mtime_ns for p in (ROOT / "explorer").rglob("*")
+                if "__pycache__" not in p.parts}
+
+    before = snapshot()
     demo = build_app(tmp_path)
+    assert snapshot() == before, "building the app wrote into explorer/ (e.g. a gradio .pyi stub)"
     assert demo.explorer.model_names() == []
-    assert demo.explorer.forward(cat, "mnist-blur", 5, 0).shape == (252, 252, 3)
+    _, S = demo.explorer.preset_geometry("mnist-blur")
+    k = DISPLAY_SIZE // S
+    assert demo.explorer.forward(cat, "mnist-blur", 5, 0).shape == (k * S, k * S, 3)
     with pytest.raises(InputError, match="no model"):
         demo.explorer.compare("", None, 0)
 
@@ -355,7 +416,7 @@ def client(server):
     return Client(server, verbose=False)
 
 
-def test_api_endpoints(client, cat):
+def test_api_endpoints(client, cat, ex):
     from gradio_client import handle_file
 
     api = client.view_api(return_format="dict", print_info=False)["named_endpoints"]
@@ -371,8 +432,9 @@ def test_api_endpoints(client, cat):
     assert len(images) == 2 and Path(traj).is_file()
     shown, download = client.predict("mnist-blur", handle_file(cat), 10, "tacos", api_name="/restore")
     from PIL import Image
+    _, H, W = ex.model("mnist-blur").image_shape
     with Image.open(download) as im:
-        assert im.size == (28, 28)
+        assert im.size == (W, H)  # at the model's resolution
 
 
 def test_api_rejects_bad_input(client, cat, tmp_path):
@@ -471,81 +533,41 @@ def test_memory_bounded_over_200_requests(server, small):
 # ----------------------------------------------------------------------------- the browser
 @pytest.mark.browser
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"needs Debian's Chromium at {CHROMIUM}")
-def test_browser_end_to_end(server, cat):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+def test_browser_end_to_end(server, cat, tmp_path):
+    """Every view in headless Chromium: the walk-through of ``python -m explorer.screenshots``,
+    with its screenshots written into tmp_path (never over reports/explorer/)."""
+    pytest.importorskip("playwright.sync_api")
+    from explorer.screenshots import VIEWS, launch_chromium, sync_playwright, walk_through
 
-    def src(page, selector):
-        loc = page.locator(f"{selector} img")
-        return loc.first.get_attribute("src") if loc.count() else None
-
-    def wait_src(page, selector, old=None, timeout=30):
-        end = time.time() + timeout
-        while time.time() < end:
-            s = src(page, selector)
-            if s and s != old:
-                return s
-            page.wait_for_timeout(100)
-        raise AssertionError(f"{selector}: no {'new ' if old else ''}image after {timeout} s")
-
-    def set_slider(page, elem_id, value):
-        page.locator(f"#{elem_id} input[type=range]").fill(str(value))
-
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+    with sync_playwright() as p:
+        browser = launch_chromium(p, CHROMIUM)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.set_default_timeout(30_000)
-            page.goto(server)
-            # 1 forward process: the default sample appears, x_t changes with the t slider
-            first = wait_src(page, "#f-xt")
-            page.locator("#f-strip img").first.wait_for()
-            set_slider(page, "f-t", 3)
-            second = wait_src(page, "#f-xt", old=first)
-            assert second != first
-            page.screenshot(path=str(SCREENSHOTS / "forward.png"), full_page=True)
-
-            # 2 Algorithm 1 vs TACoS: run, then move the step slider
-            page.get_by_role("tab", name="2 · Algorithm 1 vs TACoS").click()
-            page.locator("#c-run").click()
-            at_T = wait_src(page, "#c-tacos-x0")
-            wait_src(page, "#c-final-tacos")
-            page.locator("#c-gal-tacos img").first.wait_for()
-            set_slider(page, "c-step", 0)
-            at_0 = wait_src(page, "#c-tacos-x0", old=at_T)
-            assert at_0 != at_T
-            page.locator("#c-plot").scroll_into_view_if_needed()
-            page.screenshot(path=str(SCREENSHOTS / "compare.png"), full_page=True)
-
-            # 3 generate: swatches, images; a new seed gives new images
-            page.get_by_role("tab", name="3 · Generate").click()
-            page.locator("#g-draw").click()
-            wait_src(page, "#g-swatches")
-            page.locator("#g-run").click()
-            page.locator("#g-gallery img").first.wait_for()
-            gen1 = src(page, "#g-gallery")
-            wait_src(page, "#g-traj")
-            seed = page.locator("#g-seed input")
-            seed.fill("7")
-            seed.press("Enter")
-            page.locator("#g-run").click()
-            wait_src(page, "#g-gallery", old=gen1)
-            page.screenshot(path=str(SCREENSHOTS / "generate.png"), full_page=True)
-
-            # 4 restore: upload, restore, a download appears
-            page.get_by_role("tab", name="4 · Restore your image").click()
-            page.locator("#r-image input[type=file]").set_input_files(cat)
-            wait_src(page, "#r-seen")
-            page.locator("#r-run").click()
-            wait_src(page, "#r-out")
-            page.locator("#r-file a").first.wait_for()
-            page.screenshot(path=str(SCREENSHOTS / "restore.png"), full_page=True)
-
-            # 5 model card
-            page.get_by_role("tab", name="5 · Model card").click()
-            wait_src(page, "#k-grid")
-            page.locator("#k-md table").first.wait_for()
-            page.screenshot(path=str(SCREENSHOTS / "card.png"), full_page=True)
+            shots = walk_through(page, server, cat, tmp_path / "screenshots")
         finally:
             browser.close()
+    assert list(shots) == list(VIEWS)
+    assert all(path.parent == tmp_path / "screenshots" and path.stat().st_size > 0
+               for path in shots.values())
+
+
+def test_screenshots_command_without_browser(tmp_path, monkeypatch, capsys):
+    """``python -m explorer.screenshots`` says clearly what is missing, and writes nothing."""
+    import explorer.screenshots as shots
+
+    def missing():
+        raise shots.ScreenshotError("Playwright is not installed: pip install playwright")
+
+    monkeypatch.setattr(shots, "sync_playwright", missing)
+    assert shots.main(["--model-dir", str(tmp_path), "--out", str(tmp_path / "out")]) == 2
+    assert "error: Playwright is not installed" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+    with pytest.raises(SystemExit):
+        shots.main(["--model-dir", str(tmp_path)])  # --out is required
+
+
+def test_chromium_missing_is_reported(tmp_path):
+    import explorer.screenshots as shots
+
+    with pytest.raises(shots.ScreenshotError, match="no Chromium at"):
+        shots.launch_chromium(None, str(tmp_path / "chromium"))

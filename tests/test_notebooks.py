@@ -261,12 +261,9 @@ def test_select_and_params():
 
 
 def test_reproduce_subcommand_parses():
-    import argparse
+    from cold.cli import build_parser
 
-    from cold.reproduce import add_subcommand
-
-    p = argparse.ArgumentParser()
-    add_subcommand(p.add_subparsers(dest="command"))
+    p = build_parser()
     a = p.parse_args(["reproduce", "--scale", "cpu", "--only", "02", "08", "--device", "cpu", "--out", "x"])
     assert (a.scale, a.only, a.device, a.out) == ("cpu", ["02", "08"], "cpu", "x")
     assert callable(a.fn)

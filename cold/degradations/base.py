@@ -16,6 +16,7 @@ A state is ``None``, a tensor whose first dimension is the batch, or a ``dict`` 
 """
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import torch
@@ -56,18 +57,31 @@ def _state_batch(state: State) -> int | None:
     return None
 
 
+def _jsonable(value):
+    """``value`` with tuples turned into lists (recursively), as JSON writes them."""
+    if isinstance(value, (tuple, list)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    return value
+
+
 class Degradation:
     """Base class of every degradation D.
 
-    Subclasses set ``name`` and ``T`` and implement :meth:`_apply` (and :meth:`sample_state`
-    for random degradations).  :meth:`__call__` validates the arguments, turns ``t`` into a
-    LongTensor (B,), draws a state when none is given, and guarantees ``D(x0, 0) == x0``
-    bit for bit.
+    Subclasses set ``name`` and ``random``, store every constructor argument under an
+    attribute of the same name (``T`` is stored by ``Degradation.__init__``; :meth:`config` is
+    derived from them), and implement :meth:`_apply` (and :meth:`sample_state` for random
+    degradations).  :meth:`__call__` validates the arguments, turns ``t`` into a LongTensor
+    (B,), draws a state when none is given, and guarantees ``D(x0, 0) == x0`` bit for bit.
+    The recipe, with a test file, is docs/add-a-degradation.md.
     """
 
     name: str = "degradation"
     #: whether :meth:`sample_state` returns randomness (``False``: the state is always ``None``)
     random: bool = False
+    #: constructor arguments that :meth:`config` leaves out (data, not configuration)
+    config_exclude: tuple[str, ...] = ()
 
     def __init__(self, T: int):
         if not isinstance(T, int) or isinstance(T, bool) or T < 1:
@@ -104,8 +118,31 @@ class Degradation:
         return None
 
     def config(self) -> dict:
-        """The keyword arguments that rebuild this degradation with ``cold.degradation(name, **cfg)``."""
-        return {}
+        """The keyword arguments that rebuild this degradation with ``cold.degradation(name, **cfg)``.
+
+        Derived from the constructor: ``{name: getattr(self, name)}`` for every parameter of
+        ``type(self).__init__`` (``self``, ``*args`` and ``**kwargs`` skipped, tuples written as
+        lists so that the result is JSON-serialisable).  A subclass therefore only has to store
+        each constructor argument under an attribute of the same name.  Parameters listed in
+        :attr:`config_exclude` (data such as animorph's partner images) are left out.
+        """
+        cfg = {}
+        for pname, param in inspect.signature(type(self).__init__).parameters.items():
+            if pname == "self" or pname in self.config_exclude or param.kind in (
+                    inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
+                continue
+            if not hasattr(self, pname):
+                raise TypeError(
+                    f"{type(self).__name__}: constructor argument {pname!r} is not stored as "
+                    f"self.{pname}, so config() cannot rebuild the degradation; store it or list "
+                    f"it in config_exclude")
+            value = getattr(self, pname)
+            if isinstance(value, torch.Tensor):
+                raise TypeError(
+                    f"{type(self).__name__}: constructor argument {pname!r} holds a tensor, which "
+                    f"is not configuration; list it in config_exclude")
+            cfg[pname] = _jsonable(value)
+        return cfg
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.config().items()

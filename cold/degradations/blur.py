@@ -136,11 +136,6 @@ class Blur(Degradation):
             raise ValueError("blur: every σ_t must be positive")
         self._operators: dict = {}  # (n, device, dtype) -> (T+1, n, n) tensor of A_t
 
-    def config(self) -> dict:
-        return dict(T=self.T, kernel_size=self.kernel_size, schedule=self.schedule,
-                    sigma=self.sigma, sigma_start=self.sigma_start, sigma_rate=self.sigma_rate,
-                    padding=self.padding, final_mean=self.final_mean)
-
     def kernel(self, t: int) -> torch.Tensor:
         """The 2-D kernel G_t (kernel_size × kernel_size, float64) of step t = 1..T."""
         g = gaussian_kernel1d(self.kernel_size, self.sigmas[t - 1])

@@ -30,13 +30,6 @@ class Desaturate(Degradation):
     def __init__(self, T: int = 50):
         super().__init__(T)
 
-    def config(self) -> dict:
-        return dict(T=self.T)
-
-    def alpha(self, t):
-        """The cumulative ratio ᾱ_t = t / T of z(ᾱ_t) = z(α_t) ··· z(α_1)."""
-        return t / self.T
-
     def step_alpha(self, s: int) -> float:
         """The per-step ratio α_s = 1 / (T - s + 1) of the s-th 1×1 filter z(α_s)."""
         return 1.0 / (self.T - s + 1)

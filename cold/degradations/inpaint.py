@@ -127,12 +127,6 @@ class Inpaint(Degradation):
         self.random = center == "random" or fill == "color"
         self._tables: dict = {}
 
-    def config(self) -> dict:
-        return dict(T=self.T, beta_start=self.beta_start, beta_step=self.beta_step,
-                    beta_schedule=self.beta_schedule, beta_end=self.beta_end, center=self.center,
-                    fill=self.fill, final_fill=self.final_fill, round_digits=self.round_digits,
-                    beta_is=self.beta_is, quantize_bits=self.quantize_bits)
-
     # ------------------------------------------------------------------ masks
     def mask(self, beta: float, H: int, W: int, cy: float, cx: float) -> torch.Tensor:
         """One mask z_β of size H×W centred at (cy, cx), float64."""

@@ -77,9 +77,6 @@ class Noise(_Interpolation):
     def __init__(self, T: int = 200, cosine_s: float = 0.008):
         super().__init__(T, cosine_s)
 
-    def config(self) -> dict:
-        return dict(T=self.T, cosine_s=self.cosine_s)
-
     def sample_state(self, x0, generator=None):
         x0 = self.check_input(x0)
         z = torch.randn(x0.shape, generator=generator, dtype=torch.float32)
@@ -98,6 +95,10 @@ class Animorph(_Interpolation):
     """
 
     name = "animorph"
+    #: the partner images are data, not configuration: :meth:`config` keeps only
+    #: ``partners_name`` (where they come from), and a rebuilt D gets them from
+    #: :meth:`set_partners` or an explicit state
+    config_exclude = ("partners",)
 
     def __init__(self, T: int = 200, cosine_s: float = 0.008, partners: torch.Tensor | None = None,
                  partners_name: str | None = None):
@@ -106,9 +107,6 @@ class Animorph(_Interpolation):
         self.partners = None
         if partners is not None:
             self.set_partners(partners)
-
-    def config(self) -> dict:
-        return dict(T=self.T, cosine_s=self.cosine_s, partners_name=self.partners_name)
 
     def set_partners(self, partners: torch.Tensor) -> "Animorph":
         if not isinstance(partners, torch.Tensor) or partners.dim() != 4 or partners.shape[0] < 1:

@@ -76,12 +76,6 @@ class Snow(Degradation):
         for k, v in vals.items():
             setattr(self, k, float(v))
 
-    def config(self) -> dict:
-        return {"T": self.T, "mu": self.mu, "sigma": self.sigma,
-                "c0_start": self.c0_start, "c0_end": self.c0_end,
-                "c1_start": self.c1_start, "c1_end": self.c1_end,
-                "zoom": self.zoom, "kernel_size": self.kernel_size}
-
     # ------------------------------------------------------------------ state
     def sample_state(self, x0: torch.Tensor, generator: torch.Generator | None = None) -> State:
         """S_A ~ N(mu, sigma) (B, H, W) float32 and the blur direction (B,) long in {0, 1}.

@@ -74,10 +74,16 @@ class SuperResolution(Degradation):
         raise ValueError(f"{self.name}: image_size must be a positive int or (H, W), got {size!r}")
 
     def config(self) -> dict:
+        """The derived config, with ``image_size`` written back as given to the constructor.
+
+        ``self.image_size`` is normalised to a tuple (H, W) for the size checks; a square size is
+        written as one int (as in existing checkpoints' configs) and a rectangular one as [H, W].
+        """
+        cfg = super().config()
         size = self.image_size
         if size is not None:
-            size = size[0] if size[0] == size[1] else list(size)
-        return {"T": self.T, "mode": self.mode, "image_size": size}
+            cfg["image_size"] = size[0] if size[0] == size[1] else list(size)
+        return cfg
 
     # ------------------------------------------------------------------ sizes
     @staticmethod

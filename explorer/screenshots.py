@@ -1,0 +1,221 @@
+"""Screenshots of the explorer's five views (the pictures in explorer/README.md and README.md).
+
+    python -m explorer.screenshots --model-dir models --out reports/explorer
+        [--data-dir DIR] [--chromium PATH] [--width 1400] [--height 1000]
+
+Starts the app on a free local port and drives every view in headless Chromium with Playwright,
+checking that each one answers: 1 forward process (move the t slider: x_t changes), 2 Algorithm 1
+vs TACoS (run both samplers from the same x_T, move the step slider to s = 0: x̂₀ changes),
+3 generate (draw colours from the prior, generate, generate again with another seed), 4 restore
+(upload a photo, restore it, a download appears) and 5 model card.  It saves ``forward.png``,
+``compare.png``, ``generate.png``, ``restore.png`` and ``card.png`` into ``--out`` and writes
+nothing else.  ``tests/test_explorer.py`` runs the same walk-through (:func:`walk_through`) on
+its smoke models, into a temporary directory.
+
+Needs Playwright (``pip install playwright``) and a Chromium: Debian's (``apt-get install -y
+chromium``; used when ``/usr/bin/chromium`` exists), Playwright's own (``playwright install
+chromium``) or any other given with ``--chromium``.
+"""
+from __future__ import annotations
+
+import argparse
+import socket
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+#: the views, in tab order; each gives ``<view>.png``
+VIEWS = ("forward", "compare", "generate", "restore", "card")
+#: Debian's Chromium (``apt-get install -y chromium``), used when present
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+VIEWPORT = (1400, 1000)
+#: seconds a view may take to show a (new) image
+TIMEOUT = 30
+
+
+class ScreenshotError(RuntimeError):
+    """Playwright or Chromium is missing, or a view did not answer."""
+
+
+# ----------------------------------------------------------------------------- the browser
+def sync_playwright():
+    """``playwright.sync_api.sync_playwright()``, or :class:`ScreenshotError` saying how to install it."""
+    try:
+        from playwright.sync_api import sync_playwright as start
+    except ImportError:
+        raise ScreenshotError("Playwright is not installed: pip install playwright "
+                              "(then a Chromium: apt-get install -y chromium, or "
+                              "playwright install chromium)") from None
+    return start()
+
+
+def launch_chromium(playwright, executable: str | None = None):
+    """Headless Chromium: ``executable``, else Debian's at :data:`CHROMIUM` when present, else
+    Playwright's own; :class:`ScreenshotError` when none starts."""
+    if executable is None and Path(CHROMIUM).exists():
+        executable = CHROMIUM
+    if executable is not None and not Path(executable).exists():
+        raise ScreenshotError(f"no Chromium at {executable}")
+    try:
+        return playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+    except Exception as e:  # playwright's Error: the browser is missing or does not start
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise ScreenshotError(
+            f"cannot start Chromium ({first}). Install Debian's (apt-get install -y chromium) "
+            f"or Playwright's (playwright install chromium), or pass --chromium PATH") from None
+
+
+# ----------------------------------------------------------------------------- the walk-through
+def _src(page, selector):
+    loc = page.locator(f"{selector} img")
+    return loc.first.get_attribute("src") if loc.count() else None
+
+
+def _wait_src(page, selector, old=None, timeout=TIMEOUT):
+    """The ``src`` of the first image in ``selector`` once there is one (other than ``old``)."""
+    end = time.time() + timeout
+    while time.time() < end:
+        s = _src(page, selector)
+        if s and s != old:
+            return s
+        page.wait_for_timeout(100)
+    raise ScreenshotError(f"{selector}: no {'new ' if old else ''}image after {timeout} s")
+
+
+def _set_slider(page, elem_id, value):
+    page.locator(f"#{elem_id} input[type=range]").fill(str(value))
+
+
+def walk_through(page, url: str, upload: str | Path, out: str | Path | None = None) -> dict[str, Path]:
+    """Drive every view of the explorer at ``url`` in the Playwright ``page``, checking that each
+    answers; with ``out``, save a full-page screenshot of each view there.
+
+    ``upload``: an image file for the restore view.  Returns {view: screenshot path} (empty
+    without ``out``); raises :class:`ScreenshotError` when a view does not answer.
+    """
+    shots: dict[str, Path] = {}
+    if out is not None:
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+
+    def shot(view):
+        if out is not None:
+            shots[view] = out / f"{view}.png"
+            page.screenshot(path=str(shots[view]), full_page=True)
+
+    page.set_default_timeout(TIMEOUT * 1000)
+    page.goto(url)
+    # 1 forward process: the default sample appears, x_t changes with the t slider
+    first = _wait_src(page, "#f-xt")
+    page.locator("#f-strip img").first.wait_for()
+    _set_slider(page, "f-t", 3)
+    _wait_src(page, "#f-xt", old=first)
+    shot("forward")
+
+    # 2 Algorithm 1 vs TACoS: run both samplers, then move the step slider from T to 0
+    page.get_by_role("tab", name="2 · Algorithm 1 vs TACoS").click()
+    page.locator("#c-run").click()
+    at_T = _wait_src(page, "#c-tacos-x0")
+    _wait_src(page, "#c-final-tacos")
+    page.locator("#c-gal-tacos img").first.wait_for()
+    _set_slider(page, "c-step", 0)
+    _wait_src(page, "#c-tacos-x0", old=at_T)
+    page.locator("#c-plot").scroll_into_view_if_needed()
+    shot("compare")
+
+    # 3 generate: swatches, images; a new seed gives new images
+    page.get_by_role("tab", name="3 · Generate").click()
+    page.locator("#g-draw").click()
+    _wait_src(page, "#g-swatches")
+    page.locator("#g-run").click()
+    page.locator("#g-gallery img").first.wait_for()
+    images = _src(page, "#g-gallery")
+    _wait_src(page, "#g-traj")
+    seed = page.locator("#g-seed input")
+    seed.fill("7")
+    seed.press("Enter")
+    page.locator("#g-run").click()
+    _wait_src(page, "#g-gallery", old=images)
+    shot("generate")
+
+    # 4 restore: upload, restore, a download appears
+    page.get_by_role("tab", name="4 · Restore your image").click()
+    page.locator("#r-image input[type=file]").set_input_files(str(upload))
+    _wait_src(page, "#r-seen")
+    page.locator("#r-run").click()
+    _wait_src(page, "#r-out")
+    page.locator("#r-file a").first.wait_for()
+    shot("restore")
+
+    # 5 model card: the config table and the sample grid
+    page.get_by_role("tab", name="5 · Model card").click()
+    _wait_src(page, "#k-grid")
+    page.locator("#k-md table").first.wait_for()
+    shot("card")
+    return shots
+
+
+# ----------------------------------------------------------------------------- the command
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def take_screenshots(model_dir, out, data_dir=None, chromium: str | None = None,
+                     viewport: tuple[int, int] = VIEWPORT) -> dict[str, Path]:
+    """Serve the explorer over ``model_dir`` locally and save a screenshot of each view into
+    ``out``; returns {view: path}.  Checks Playwright and Chromium before building the app."""
+    with sync_playwright() as p:
+        browser = launch_chromium(p, chromium)
+        demo = None
+        try:
+            from PIL import Image
+
+            from .app import build_app, launch
+            from .core import skimage_image
+
+            demo = build_app(model_dir, data_dir)
+            port = _free_port()
+            launch(demo, port=port, prevent_thread_lock=True, quiet=True)
+            with tempfile.TemporaryDirectory(prefix="cold-screenshots-") as tmp:
+                photo = Path(tmp) / "chelsea.png"
+                Image.fromarray(skimage_image("chelsea")).save(photo)
+                page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
+                return walk_through(page, f"http://127.0.0.1:{port}/", photo, out)
+        finally:
+            browser.close()
+            if demo is not None:
+                demo.close()
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(
+        prog="python -m explorer.screenshots",
+        description="Save a screenshot of each view of the explorer (forward, compare, generate, "
+                    "restore, card) for the READMEs, driving the app in headless Chromium.")
+    p.add_argument("--model-dir", default=None,
+                   help="directory of exported models (default: $COLD_MODEL_DIR or the shipped models/)")
+    p.add_argument("--out", required=True, help="directory for the PNGs (e.g. reports/explorer)")
+    p.add_argument("--data-dir", default=None,
+                   help="dataset files for sample images (default: $COLD_DATA_DIR; scikit-image images otherwise)")
+    p.add_argument("--chromium", default=None,
+                   help=f"Chromium executable (default: {CHROMIUM} if present, else Playwright's own)")
+    p.add_argument("--width", type=int, default=VIEWPORT[0], help="window width in px")
+    p.add_argument("--height", type=int, default=VIEWPORT[1], help="window height in px")
+    args = p.parse_args(argv)
+    try:
+        shots = take_screenshots(args.model_dir, args.out, args.data_dir, args.chromium,
+                                 (args.width, args.height))
+    except ScreenshotError as e:
+        print(f"explorer.screenshots: error: {e}", file=sys.stderr)
+        return 2
+    for view, path in shots.items():
+        print(f"{view}: {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
