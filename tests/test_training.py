@@ -211,6 +211,7 @@ def test_cold_loss_is_the_papers_l1_objective():
         ColdLoss(D, p=3)
 
 
+@needs_mnist
 def test_train_calls_the_given_objective(tmp_path):
     """The loop only calls the objective: a custom loss(R, x0, g) is used as is."""
     calls = []
