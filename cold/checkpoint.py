@@ -19,6 +19,8 @@ loaded with ``weights_only=True``.
 """
 from __future__ import annotations
 
+import errno
+import io
 import json
 import os
 import shutil
@@ -88,7 +90,8 @@ def shipped_models() -> list[str]:
     root = models_dir()
     if not root.is_dir():
         return []
-    return sorted(p.name for p in root.iterdir() if (p / CONFIG).is_file())
+    return sorted(p.name for p in root.iterdir()  # hidden: an export in progress (or killed)
+                  if not p.name.startswith(".") and (p / CONFIG).is_file())
 
 
 def resolve(path_or_name: str | os.PathLike) -> Path:
@@ -129,21 +132,22 @@ def _state_dict_cpu(sd: dict, dtype: torch.dtype | None = None) -> dict:
 def write_checkpoint(directory: Path, config: dict, model_sd: dict, ema_sd: dict | None = None,
                      training_state: dict | None = None, dtype: torch.dtype | None = None) -> Path:
     """Write a checkpoint directory atomically (temporary directory, fsync, rename)."""
-    from safetensors.torch import save_file
+    from safetensors.torch import save as save_tensors
 
     directory = Path(directory)
     directory.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", suffix=".tmp", dir=directory.parent))
     try:
-        save_file(_state_dict_cpu(model_sd, dtype), str(tmp / MODEL))
+        # every file is serialised in memory and written with plain file I/O, so that a full
+        # disk is an OSError (ENOSPC) and not a library-specific error
+        _write_bytes(tmp / MODEL, save_tensors(_state_dict_cpu(model_sd, dtype)))
         if ema_sd is not None:
-            save_file(_state_dict_cpu(ema_sd, dtype), str(tmp / EMA))
+            _write_bytes(tmp / EMA, save_tensors(_state_dict_cpu(ema_sd, dtype)))
         if training_state is not None:
-            torch.save(training_state, tmp / STATE)
-        (tmp / CONFIG).write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
-        for f in tmp.iterdir():
-            with open(f, "rb") as fh:
-                os.fsync(fh.fileno())
+            buf = io.BytesIO()
+            torch.save(training_state, buf)
+            _write_bytes(tmp / STATE, buf.getvalue())
+        _write_bytes(tmp / CONFIG, (json.dumps(config, indent=2, sort_keys=True) + "\n").encode())
         fsync_dir(tmp)
         os.chmod(tmp, 0o755)  # mkdtemp creates 0700 directories
         if directory.exists():  # re-saving the same step: move the old one away first
@@ -155,10 +159,21 @@ def write_checkpoint(directory: Path, config: dict, model_sd: dict, ema_sd: dict
         else:
             os.replace(tmp, directory)
         fsync_dir(directory.parent)
-    except BaseException:
+    except BaseException as e:
         shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(e, OSError) and e.errno == errno.ENOSPC:
+            raise CheckpointError(f"no space left on device while writing {directory}; nothing was "
+                                  f"changed (free some space and run again)") from None
         raise
     return directory
+
+
+def _write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to a new file and fsync it."""
+    with open(path, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
 
 
 def save_run_checkpoint(run_dir: Path, step: int, config: dict, model_sd: dict, ema_sd: dict,
@@ -167,7 +182,14 @@ def save_run_checkpoint(run_dir: Path, step: int, config: dict, model_sd: dict, 
     run_dir = Path(run_dir)
     ckpt = write_checkpoint(run_dir / "checkpoints" / f"step-{step:07d}", config, model_sd, ema_sd,
                             training_state)
-    atomic_write_text(run_dir / LATEST, f"checkpoints/{ckpt.name}\n")
+    try:
+        atomic_write_text(run_dir / LATEST, f"checkpoints/{ckpt.name}\n")
+    except OSError as e:
+        if e.errno == errno.ENOSPC:
+            shutil.rmtree(ckpt, ignore_errors=True)  # unless latest names it, it is not the run's
+            raise CheckpointError(f"no space left on device while writing {run_dir / LATEST}; "
+                                  f"nothing was changed (free some space and run again)") from None
+        raise
     steps = sorted((p for p in (run_dir / "checkpoints").glob("step-*") if p.is_dir()),
                    key=lambda p: p.name)
     for old in steps[:-max(1, keep)]:
@@ -190,6 +212,10 @@ def read_config(directory: Path) -> dict:
         cfg = json.loads(text)
     except json.JSONDecodeError as e:
         raise CheckpointError(f"{path} is not valid JSON (corrupt or truncated?): {e}") from None
+    if not isinstance(cfg, dict):
+        raise CheckpointError(f"{path} is not a cold checkpoint config: it holds a JSON "
+                              f"{type(cfg).__name__.replace('dict', 'object')} instead of an object "
+                              f"with degradation, model and data sections")
     for key in ("degradation", "model", "data"):
         if not isinstance(cfg.get(key), dict):
             raise CheckpointError(f"{path} has no {key!r} section; it is not a cold checkpoint config")
@@ -204,9 +230,15 @@ def read_weights(path: Path) -> dict:
     if not path.is_file():
         raise CheckpointError(f"missing weights file {path}")
     try:
-        return load_file(str(path))
+        sd = load_file(str(path))
     except Exception as e:  # safetensors raises SafetensorError / OSError on bad files
         raise CheckpointError(f"{path} is corrupt or truncated ({type(e).__name__}: {e})") from None
+    bad = [k for k, v in sd.items() if v.is_floating_point() and not bool(torch.isfinite(v).all())]
+    if bad:
+        raise CheckpointError(f"{path} holds NaN or infinite weights ({len(bad)} tensor(s), e.g. "
+                              f"{bad[0]}): the model is broken (a diverged run?); use another "
+                              f"checkpoint or retrain")
+    return sd
 
 
 def load_state_into(model: torch.nn.Module, sd: dict, path: Path) -> None:

@@ -5,7 +5,7 @@
     cold restore CHECKPOINT IMAGE... [--t T] [--method M] [--out DIR]
     cold generate CHECKPOINT [--n N] [--noise-std 0.002] [--method M] [--seed S] [--out DIR]
     cold info CHECKPOINT
-    cold export RUN --name NAME [--out models]
+    cold export RUN --name NAME [--out models] [--force]
     cold evaluate CHECKPOINT [--n N] [--out DIR]
     cold reproduce [--scale smoke|cpu|paper] [--only NAME ...]
     cold fidelity [--n 500] [--only PRESET ...] [--out reports/fidelity]
@@ -27,6 +27,48 @@ EPILOG = "Run 'cold COMMAND --help' for the options of a command."
 
 class CLIError(Exception):
     pass
+
+
+#: the largest accepted --noise-std: images lie in [-1, 1]
+MAX_NOISE_STD = 1.0
+
+
+def _check_finite(x, what: str) -> None:
+    """Refuse to write images of a model that produced NaN or infinite values (they would be
+    silently black)."""
+    import torch
+
+    if not bool(torch.isfinite(x).all()):
+        raise CLIError(f"the model produced NaN or infinite values for {what}; nothing was written "
+                       f"(are its weights or the input broken?)")
+
+
+def _check_noise_std(value, option: str = "--noise-std") -> None:
+    import math
+
+    if value is not None and (not math.isfinite(value) or not 0.0 <= value <= MAX_NOISE_STD):
+        raise CLIError(f"{option} must be a finite number between 0 and {MAX_NOISE_STD:g}, got {value!r} "
+                       f"(the paper uses 0.002)")
+
+
+def unique_output_names(paths, suffix: str = "-restored.png") -> list[str]:
+    """Output file names for input images, distinct within one call: ``x-restored.png``, or
+    ``<parent>-x-restored.png`` when two inputs share the stem ``x`` (then a counter)."""
+    stems = [Path(p).stem for p in paths]
+    names = []
+    for p, stem in zip(paths, stems):
+        if stems.count(stem) > 1:
+            parent = Path(p).resolve().parent.name
+            stem = f"{parent}-{stem}" if parent else stem
+        names.append(stem)
+    out, seen = [], set()
+    for stem in names:
+        name, k = f"{stem}{suffix}", 2
+        while name.lower() in seen:
+            name, k = f"{stem}-{k}{suffix}", k + 1
+        seen.add(name.lower())
+        out.append(name)
+    return out
 
 
 def _device(name: str | None) -> str:
@@ -53,8 +95,14 @@ def cmd_train(args):
     from .presets import apply_overrides, preset_config
     from .training import train
 
+    from . import checkpoint as ckpt
+
     cfg = apply_overrides(preset_config(args.preset, args.scale), args.set)
     out = Path(args.out or f"runs/{args.preset}-{args.scale}")
+    if args.resume and not (out / ckpt.LATEST).is_file():
+        raise CLIError(f"--resume: nothing to resume in {out} ("
+                       + ("it does not exist" if not out.exists() else "it has no checkpoint")
+                       + "); run without --resume to start a new run, or point --out at a run")
     print(f"training {args.preset} at {args.scale} scale into {out} "
           f"({cfg['train']['steps']} steps, batch {cfg['train']['batch_size']})", file=sys.stderr)
     final = train(cfg, out, resume=args.resume, progress=not args.no_progress, device=args.device)
@@ -75,12 +123,15 @@ def cmd_sample(args):
     x0 = test_images(m, args.n, spread=False).to(dev)
     D = m.degradation
     t = D.T if args.t is None else args.t
+    if not 0 <= t <= D.T:
+        raise CLIError(f"--t {t} is out of range 0..{D.T} for this model")
     g = torch.Generator().manual_seed(args.seed)
     state = D.sample_state(x0, generator=g)
     x_t = D(x0, t, state)
     direct = sample(m.model, D, x_t, t, method="direct", state=state)
     restored = sample(m.model, D, x_t, t, method=args.method, state=state)
     out = Path(args.out)
+    _check_finite(torch.cat([direct, restored]), "the test images")
     save_grid([x_t, direct, restored, x0], out)
     rmse = lambda a: float(((a.clamp(-1, 1) - x0) / 2).pow(2).mean().sqrt())
     print(f"{out}: columns degraded | direct | {args.method} | original; RMSE in [0,1]: "
@@ -102,18 +153,25 @@ def cmd_restore(args):
         print(f"note: {D.name} is a random degradation; TACoS uses a freshly drawn state "
               f"(seed {args.seed})", file=sys.stderr)
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     import torch
     dev = next(m.model.parameters()).device
     from .data import ImageError, load_image
 
-    for path in args.images:
+    inputs = []
+    for path in args.images:  # every input is checked before anything is written
         try:
-            x = load_image(path, C, S).to(dev)
+            inputs.append(load_image(path, C, S))
         except ImageError as e:
             raise CLIError(str(e)) from None
-        y = sample(m.model, D, x, t, method=args.method, generator=torch.Generator().manual_seed(args.seed))
-        target = out / f"{Path(path).stem}-restored.png"
+    results = []
+    for path, x in zip(args.images, inputs):
+        y = sample(m.model, D, x.to(dev), t, method=args.method,
+                   generator=torch.Generator().manual_seed(args.seed))
+        _check_finite(y, str(path))
+        results.append(y)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, y in zip(unique_output_names(args.images), results):
+        target = out / name
         save_grid([y], target, pad=0)
         print(target)
 
@@ -126,6 +184,7 @@ def cmd_generate(args):
     from .grids import save_grid
     from .sampling import sample
 
+    _check_noise_std(args.noise_std)
     m = load(args.checkpoint, device=_device(args.device))
     if m.prior is None:
         raise CLIError(f"{args.checkpoint} is a restoration model without a generation prior; "
@@ -142,6 +201,7 @@ def cmd_generate(args):
     x_T, state = m.prior.start(D, args.n, m.image_shape, generator=g, device=dev,
                                fixed_noise=args.fixed_noise, **kw)
     x0 = sample(m.model, D, x_T, D.T, method=args.method, state=state, generator=g)
+    _check_finite(x0, "the generated images")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     for i in range(args.n):
@@ -154,7 +214,7 @@ def cmd_generate(args):
 def cmd_export(args):
     from .modelcard import export_model
 
-    out = export_model(args.run, args.name, Path(args.out), n=args.n, seed=args.seed)
+    out = export_model(args.run, args.name, Path(args.out), n=args.n, seed=args.seed, force=args.force)
     print(out)
 
 
@@ -223,6 +283,8 @@ def cmd_evaluate(args) -> dict:
     from .evaluate import (DEFAULT_NOISE_STDS, check_evaluable, evaluate_generation, evaluate_restoration,
                            format_markdown, write_report)
 
+    for std in args.noise_std or ():
+        _check_noise_std(std)
     m = load(args.checkpoint, device=_device(args.device))
     check_evaluable(m)
     task = args.task if args.task != "auto" else ("generation" if m.prior is not None else "restoration")
@@ -336,6 +398,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", default="models", help="models directory (default: models)")
     s.add_argument("--n", type=int, default=8, help="test images in the sample grid")
     s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--force", action="store_true", help="replace an existing OUT/NAME")
     s.set_defaults(fn=cmd_export)
 
     from .presets import SCALES
@@ -436,13 +499,23 @@ def main(argv=None) -> int:
     except Exception as e:  # one clear line, not a traceback
         if args.debug:
             raise
+        import errno
+
         from .checkpoint import CheckpointError
+        from .modelcard import ExportError
         from .reproduce import ReproduceError
         from .training import TrainingError
 
-        known = (CLIError, CheckpointError, TrainingError, ReproduceError, ValueError, FileNotFoundError)
+        if isinstance(e, OSError) and e.errno == errno.ENOSPC:
+            where = f" while writing {e.filename}" if e.filename else ""
+            print(f"cold: error: no space left on device{where}; free some space and run again",
+                  file=sys.stderr)
+            return 1
+        known = (CLIError, CheckpointError, TrainingError, ReproduceError, ExportError, ValueError,
+                 FileNotFoundError)
         kind = "" if isinstance(e, known) else f"{type(e).__name__}: "
-        print(f"cold: error: {kind}{e}", file=sys.stderr)
+        msg = " ".join(str(e).split()) or type(e).__name__  # one line
+        print(f"cold: error: {kind}{msg}", file=sys.stderr)
         return 1
     return 0
 

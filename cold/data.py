@@ -566,11 +566,10 @@ def _fit(im, channels: int, size: int) -> torch.Tensor:
     """A PIL image -> (1, C, size, size) in [-1, 1]: alpha on white, centre square crop, resize."""
     from PIL import Image
 
-    if im.mode in ("I", "I;16", "I;16B", "I;16L", "F"):  # 16-bit / float greyscale: rescale to 8 bit
-        a = np.asarray(im, dtype=np.float64)
-        lo, hi = float(a.min()), float(a.max())
-        a = (a - lo) / (hi - lo) * 255 if hi > lo else np.zeros_like(a)
-        im = Image.fromarray(a.round().astype(np.uint8), "L")
+    if im.mode in ("I", "I;16", "I;16B", "I;16L", "I;16N", "F") or im.mode.startswith("I;"):
+        # high bit depth greyscale: scale by the full range of its type (65535 for 16 bit), never
+        # by the image's own min and max (an all-white 16-bit image stays white)
+        im = Image.fromarray(_high_depth_to_uint8(np.asarray(im), im.mode), "L")
     if im.mode in ("RGBA", "LA", "P", "PA") or "transparency" in im.info:
         im = im.convert("RGBA")
         im = Image.alpha_composite(Image.new("RGBA", im.size, (255, 255, 255, 255)), im)
@@ -586,6 +585,29 @@ def _fit(im, channels: int, size: int) -> torch.Tensor:
     return torch.from_numpy(a / 127.5 - 1.0)[None].contiguous()
 
 
+def _high_depth_to_uint8(a: np.ndarray, mode: str = "") -> np.ndarray:
+    """A high bit depth image (uint16, int32 of a 16-bit file, float) -> uint8 by its type's full
+    range: 16 bit / 65535, 32-bit integers / (2^32 - 1) (or 65535 when the values fit 16 bits, as
+    PIL's mode "I" holds 16-bit PNGs), floats as [0, 1].  NaN or infinite values raise ImageError."""
+    a = np.asarray(a)
+    if a.dtype.kind == "f":
+        a = a.astype(np.float64)
+        if not np.isfinite(a).all():
+            raise ImageError("the image has NaN or infinite pixel values; fix or replace the image")
+        scale = 1.0
+    elif a.dtype.kind in "ui":
+        if a.dtype.itemsize <= 1:
+            scale = 255.0
+        elif a.dtype.itemsize == 2 or mode.startswith("I;16"):
+            scale = 65535.0
+        else:  # 32-bit integers: PIL's mode "I" holds 16-bit PNGs and TIFFs as int32
+            scale = 65535.0 if (a.size == 0 or (a.min() >= 0 and a.max() <= 65535)) else 2.0 ** 32 - 1
+        a = a.astype(np.float64)
+    else:
+        raise ImageError(f"not an image: pixel type {a.dtype}")
+    return (np.clip(a / scale, 0.0, 1.0) * 255).round().astype(np.uint8)
+
+
 def array_to_pil(a: np.ndarray):
     """A numpy image (H, W), (H, W, 1|3|4), uint8/bool/float in [0, 1] -> PIL image."""
     from PIL import Image
@@ -595,8 +617,12 @@ def array_to_pil(a: np.ndarray):
         a = a[:, :, 0]
     if a.ndim not in (2, 3) or (a.ndim == 3 and a.shape[2] not in (3, 4)) or min(a.shape[:2]) < 1:
         raise ImageError(f"not an image: expected an array (H, W) or (H, W, 3|4), got shape {a.shape}")
+    if a.dtype.kind in "fc" and not np.isfinite(a).all():
+        raise ImageError("the image has NaN or infinite pixel values; fix or replace the image")
     if a.dtype == bool:
         a = a.astype(np.uint8) * 255
+    elif a.dtype.kind == "u" and a.dtype.itemsize >= 2:  # 16-bit (and wider) images: full range
+        a = _high_depth_to_uint8(a)
     elif a.dtype != np.uint8:
         a = a.astype(np.float64)
         if a.size and a.max() <= 1.0 and a.min() >= 0.0:
@@ -647,7 +673,10 @@ def load_image(src, channels: int, size: int, max_bytes: int = 20 * 2 ** 20,
                                  f"than the limit of {max_pixels:,} pixels")
             im.seek(0)  # first frame of animations
             im.load()
-            return _fit(im, channels, size)
+            try:
+                return _fit(im, channels, size)
+            except ImageError as e:
+                raise ImageError(f"{path.name}: {e}") from None
     except ImageError:
         raise
     except (UnidentifiedImageError, Image.DecompressionBombError) as e:

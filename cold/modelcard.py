@@ -2,13 +2,18 @@
 from __future__ import annotations
 
 import csv
+import errno
 import json
+import os
+import shutil
+import tempfile
+import uuid
 from pathlib import Path
 
 import torch
 
 from . import checkpoint as ckpt
-from .utils import atomic_write_text
+from .utils import atomic_write_text, fsync_dir
 
 
 def _loss_summary(run: Path, upto: int) -> str:
@@ -25,15 +30,58 @@ def _loss_summary(run: Path, upto: int) -> str:
             f"at step {last['step']} (mean of the last {len(tail)} logged: {mean_tail:.4f})")
 
 
-def export_model(run: str | Path, name: str, out_root: Path, n: int = 8, seed: int = 0) -> Path:
-    """Export ``run`` to ``out_root/name`` and write its model card (README.md) and samples.png."""
+class ExportError(RuntimeError):
+    """An export that would overwrite a model, or that could not be completed (nothing written)."""
+
+
+def export_model(run: str | Path, name: str, out_root: Path, n: int = 8, seed: int = 0,
+                 force: bool = False) -> Path:
+    """Export ``run`` to ``out_root/name`` and write its model card (README.md) and samples.png.
+
+    An existing ``out_root/name`` is refused unless ``force``.  The model is built in a temporary
+    folder next to the target and renamed into place at the end, so a failed export (missing
+    dataset, full disk, interruption) leaves neither a partial model nor a changed old one.
+    """
+    if not name or name in (".", "..") or "/" in name or os.sep in name or name.startswith("."):
+        raise ExportError(f"--name {name!r} is not a valid model name (a folder name such as mnist-blur)")
+    src = ckpt.resolve(run)
+    run_dir = Path(run) if (Path(run) / ckpt.LATEST).is_file() else src.parent.parent
+    out_root = Path(out_root)
+    dst = out_root / name
+    if dst.exists() and not force:
+        raise ExportError(f"{dst} already exists; nothing was changed. Pass --force to replace it, "
+                          f"or choose another --name")
+    try:
+        out_root.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".tmp", dir=out_root))
+    except OSError as e:
+        raise ExportError(f"cannot write into {out_root}: {e.strerror or e}") from None
+    try:
+        _export_into(src, run_dir, tmp, name, n, seed)
+        os.chmod(tmp, 0o755)  # mkdtemp creates 0700 folders
+        fsync_dir(tmp)
+        if dst.exists():
+            old = out_root / f".{name}.old-{uuid.uuid4().hex[:8]}"
+            os.replace(dst, old)
+            os.replace(tmp, dst)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, dst)
+        fsync_dir(out_root)
+    except BaseException as e:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(e, OSError) and e.errno == errno.ENOSPC:
+            raise ExportError(f"no space left on device while writing {dst}; nothing was changed") from None
+        raise
+    return dst
+
+
+def _export_into(src: Path, run_dir: Path, dst: Path, name: str, n: int, seed: int) -> None:
     from .build import task, test_images
     from .checkpoint import load
     from .grids import sample_grid, save_grid
 
-    src = ckpt.resolve(run)
-    run_dir = Path(run) if (Path(run) / ckpt.LATEST).is_file() else src.parent.parent
-    dst = ckpt.export(src, out_root / name)
+    ckpt.export(src, dst)
     m = load(dst)
     cfg = m.config
     grid_path = dst / "samples.png"
@@ -90,4 +138,3 @@ Reproduce: `cold train {cfg['name']} --scale {cfg.get('scale')}{steps_flag}` the
 Use: `m = cold.load("{name}")`, then `cold.sample(m.model, m.degradation, x_t, t)`.
 """
     atomic_write_text(dst / "README.md", card)
-    return dst

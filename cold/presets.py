@@ -204,21 +204,130 @@ def preset_config(name: str, scale: str = "cpu") -> dict:
     return json.loads(json.dumps(cfg))  # plain JSON types (tuples -> lists)
 
 
+#: keys a config may gain through ``--set`` although its preset does not list them
+OPTIONAL_KEYS = {
+    "train": {"channels_last"},
+    "data": {"partners_folder", "limit", "folder", "partners"},
+    "model": {"channels", "dim", "dim_mults", "num_res_blocks", "attn_levels", "mid_attn", "attn_heads",
+              "attn_dim_head", "dropout", "groups", "out_channels"},
+    "prior": {"kind", "n_components", "fit_n", "noise_std", "dataset"},
+}
+#: sections whose keys are free (checked later by the object they configure)
+OPEN_SECTIONS = ("degradation.overrides",)
+#: lower bounds of numeric settings (a value below is refused with the key in the message)
+MINIMUM = {"train.steps": 1, "train.batch_size": 1, "train.grad_accum": 1, "train.save_every": 1,
+           "train.sample_every": 1, "train.log_every": 1, "train.ema_every": 1,
+           "train.keep_checkpoints": 1, "train.num_workers": 0, "train.warmup": 0, "train.ema_start": 0,
+           "data.limit": 1, "data.image_size": 1, "data.channels": 1}
+POSITIVE = {"train.lr"}
+
+
+def _all_keys(cfg: dict, prefix: str = "") -> list[str]:
+    out = []
+    for k, v in cfg.items():
+        key = f"{prefix}{k}"
+        out.append(key)
+        if isinstance(v, dict):
+            out += _all_keys(v, key + ".")
+    for section, extra in OPTIONAL_KEYS.items():
+        if not prefix and section in cfg:
+            out += [f"{section}.{k}" for k in extra]
+    return sorted(set(out))
+
+
+def _kind(v) -> str:
+    if isinstance(v, bool):
+        return "true or false"
+    if isinstance(v, (int, float)):
+        return "a number"
+    if isinstance(v, str):
+        return "a string"
+    if isinstance(v, list):
+        return "a list such as [1,2]"
+    if isinstance(v, dict):
+        return "a section"
+    return type(v).__name__
+
+
+def _check_value(key: str, old, new):
+    """``new`` converted to the type of the preset's value ``old``, or a ValueError naming ``key``."""
+    import math
+
+    if isinstance(new, str) and isinstance(old, (int, float)) and not isinstance(old, bool):
+        try:  # nan, inf: refused below as not finite
+            new = float(new)
+        except ValueError:
+            pass
+    if new is None and key not in MINIMUM and key not in POSITIVE:
+        return None  # null: "not set" (e.g. train.grad_clip=null, prior.fit_n=null)
+    if isinstance(new, float) and not math.isfinite(new):
+        raise ValueError(f"{key} must be a finite number, got {new!r}")
+    if old is not None and not isinstance(old, dict):
+        if isinstance(old, bool):
+            if not isinstance(new, bool):
+                raise ValueError(f"{key} must be true or false, got {new!r}")
+        elif isinstance(old, int):
+            if isinstance(new, float) and new.is_integer():
+                new = int(new)
+            if isinstance(new, bool) or not isinstance(new, int):
+                raise ValueError(f"{key} must be a whole number, got {new!r}")
+        elif isinstance(old, float):
+            if isinstance(new, bool) or not isinstance(new, (int, float)):
+                raise ValueError(f"{key} must be a number, got {new!r}")
+            new = float(new)
+        elif isinstance(old, list):
+            if not isinstance(new, list):
+                raise ValueError(f"{key} must be a list such as [1,2], got {new!r}")
+        elif isinstance(old, str):
+            if not isinstance(new, str):
+                new = str(new) if not isinstance(new, (list, dict)) else new
+                if not isinstance(new, str):
+                    raise ValueError(f"{key} must be a string, got {new!r}")
+    if isinstance(new, dict):
+        raise ValueError(f"{key}: set the keys of a section one by one (e.g. --set {key}.KEY=VALUE)")
+    if key in MINIMUM and new is not None:
+        if isinstance(new, bool) or not isinstance(new, (int, float)) or (isinstance(new, float)
+                                                                       and not new.is_integer()):
+            raise ValueError(f"{key} must be a whole number, got {new!r}")
+        new = int(new)
+        if new < MINIMUM[key]:
+            raise ValueError(f"{key} must be at least {MINIMUM[key]}, got {new}")
+    if key in POSITIVE and (isinstance(new, bool) or not isinstance(new, (int, float)) or new <= 0):
+        raise ValueError(f"{key} must be a positive number, got {new!r}")
+    return new
+
+
 def apply_overrides(cfg: dict, sets: list[str] | None) -> dict:
     """Apply ``key.path=value`` overrides (values parsed as JSON when possible, else strings).
 
     ``train.steps=100``, ``degradation.overrides.T=20``, ``data.folder=/data/celeba``,
-    ``model.dim_mults=[1,2,4]``.  Unknown top-level sections are an error.
+    ``model.dim_mults=[1,2,4]``.  Keys must exist in the preset's config (or be one of
+    :data:`OPTIONAL_KEYS`; ``degradation.overrides.*`` is free): an unknown key is an error that
+    suggests the closest valid one.  Values must have the type of the preset's value (a number
+    for ``train.lr``, a whole number for ``train.steps``), be finite, and respect
+    :data:`MINIMUM` (``train.steps``, ``train.batch_size``, ``train.grad_accum`` >= 1).
     """
+    import difflib
+
     cfg = copy.deepcopy(cfg)
+    valid = _all_keys(cfg)
     for item in sets or []:
         if "=" not in item:
             raise ValueError(f"--set expects key=value, got {item!r}")
         key, value = item.split("=", 1)
-        parts = key.strip().split(".")
+        key = key.strip()
+        parts = key.split(".")
         if parts[0] not in cfg:
-            raise ValueError(f"--set {key}: unknown section {parts[0]!r}; sections are "
-                             f"{', '.join(sorted(cfg))}")
+            close = difflib.get_close_matches(key, valid, n=1, cutoff=0.6)
+            raise ValueError(f"--set {key}: unknown section {parts[0]!r}; "
+                             + (f"did you mean {close[0]}? " if close else "")
+                             + f"sections are {', '.join(sorted(cfg))}")
+        open_section = any(key.startswith(s + ".") and len(parts) > len(s.split(".")) for s in OPEN_SECTIONS)
+        if not open_section and key not in valid:
+            close = difflib.get_close_matches(key, valid, n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]}?" if close else \
+                f"; valid keys start with {', '.join(sorted(k for k in cfg if isinstance(cfg[k], dict)))}"
+            raise ValueError(f"--set {key}: unknown key{hint}")
         node = cfg
         for p in parts[:-1]:
             if node.get(p) is None:
@@ -226,5 +335,8 @@ def apply_overrides(cfg: dict, sets: list[str] | None) -> dict:
             if not isinstance(node[p], dict):
                 raise ValueError(f"--set {key}: {p!r} is not a section")
             node = node[p]
-        node[parts[-1]] = parse_value(value)
+        if isinstance(node.get(parts[-1]), dict):
+            raise ValueError(f"--set {key}: {key} is a section; set its keys one by one "
+                             f"(e.g. --set {key}.KEY=VALUE)")
+        node[parts[-1]] = _check_value(key, node.get(parts[-1]), parse_value(value))
     return cfg

@@ -21,10 +21,12 @@ number of workers.  Optimiser, scheduler and EMA state are restored from the che
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import math
 import os
+import shutil
 import time
 from pathlib import Path
 
@@ -164,16 +166,129 @@ def train(cfg: dict, out_dir: str | os.PathLike, resume: bool = False, progress:
     :class:`cold.loss.ColdLoss` for the config's D).  Returns the directory of the final
     checkpoint.
     """
-    from accelerate import Accelerator
-    from ema_pytorch import EMA
-
-    tc = cfg["train"]
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    check_run_dir(out)
+    existed = out.exists()
+    created = not existed or not any(out.iterdir())
     has_ckpt = (out / ckpt.LATEST).is_file()
     if has_ckpt and not resume:
         raise TrainingError(f"{out} already holds a training run; pass --resume to continue it "
                             f"or choose another --out")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise TrainingError(f"cannot create the run directory {out}: {e.strerror or e}") from None
+    with run_lock(out):
+        try:
+            return _train(cfg, out, has_ckpt, progress, device, stop_after, loss)
+        except Exception:
+            # a run that fails before its first checkpoint leaves nothing behind in a folder
+            # that this call created (a rejected command leaves nothing partial)
+            if created and not (out / ckpt.LATEST).is_file():
+                if existed:  # the user's empty folder: empty it again
+                    for p in out.iterdir():
+                        shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
+                else:
+                    shutil.rmtree(out, ignore_errors=True)
+            raise
+
+
+#: what a run directory of cold holds (hidden names are temporary files and the lock)
+RUN_ENTRIES = {"config.json", "log.csv", ckpt.LATEST, "checkpoints", "samples"}
+LOG_HEADER = ["step", "loss", "lr", "steps_per_s", "wall_time_s"]
+LOCK = ".lock"
+
+
+def check_run_dir(out: Path) -> None:
+    """Refuse an ``--out`` that exists and is neither empty nor a run directory of cold (its
+    ``config.json`` or ``log.csv`` would be overwritten or appended to)."""
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise TrainingError(f"--out {out} is a file, not a folder; choose another --out")
+    names = {p.name for p in out.iterdir() if not p.name.startswith(".")}
+    foreign = sorted(names - RUN_ENTRIES)
+    why = None
+    if foreign:
+        why = f"it holds {', '.join(foreign[:3])}{' ...' if len(foreign) > 3 else ''}"
+    elif "config.json" in names:
+        try:
+            c = json.loads((out / "config.json").read_text())
+        except (OSError, ValueError, UnicodeDecodeError):
+            c = None
+        if not (isinstance(c, dict) and all(isinstance(c.get(k), dict) for k in ("degradation", "model", "data", "train"))):
+            why = "its config.json is not a config of cold"
+    if why is None and "log.csv" in names:
+        try:
+            with open(out / "log.csv", newline="") as f:
+                head = next(csv.reader(f), None)
+        except (OSError, UnicodeDecodeError):
+            head = None
+        if head != LOG_HEADER:
+            why = "its log.csv is not a training log of cold"
+    if why:
+        raise TrainingError(f"--out {out} is not a training run of cold ({why}); nothing was changed. "
+                            f"Choose an empty or new folder for --out")
+
+
+@contextlib.contextmanager
+def run_lock(out: Path):
+    """Hold ``out/.lock`` (``fcntl.flock``) for the whole run: a second trainer on the same run
+    directory fails at once.  Only the main process of a distributed launch locks."""
+    if os.environ.get("RANK", "0") != "0" or os.environ.get("LOCAL_RANK", "0") != "0":
+        yield
+        return
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no lock
+        yield
+        return
+    f = open(out / LOCK, "a+")
+    try:
+        try:
+            fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise TrainingError(f"another cold train is already running in {out} (it holds "
+                                f"{out / LOCK}); wait for it to finish or choose another --out") from None
+        try:
+            f.seek(0)
+            f.truncate()
+            f.write(f"{os.getpid()}\n")
+            f.flush()
+        except OSError:
+            pass
+        yield
+    finally:
+        f.close()  # releases the lock
+
+
+def _rewrite_log(log_path: Path, upto: int | None) -> None:
+    """``log.csv`` with the header and only the rows up to step ``upto`` (None: no rows): after a
+    crash and ``--resume`` the steps after the resumed checkpoint are logged again, once."""
+    rows = []
+    if upto is not None and log_path.is_file():
+        with open(log_path, newline="") as f:
+            r = csv.reader(f)
+            next(r, None)
+            for row in r:
+                try:
+                    if row and int(row[0]) <= upto:
+                        rows.append(row)
+                except ValueError:
+                    continue
+    import io
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(LOG_HEADER)
+    w.writerows(rows)
+    atomic_write_text(log_path, buf.getvalue())
+
+
+def _train(cfg, out, has_ckpt, progress, device, stop_after, loss):
+    from accelerate import Accelerator
+    from ema_pytorch import EMA
+
+    tc = cfg["train"]
     mp = tc.get("mixed_precision", "no")
     acc = Accelerator(mixed_precision=mp, cpu=(device == "cpu"),
                       device_placement=True)
@@ -225,9 +340,8 @@ def train(cfg: dict, out_dir: str | os.PathLike, resume: bool = False, progress:
     plan = BatchPlan(len(ds), B, int(tc["seed"]), acc.process_index, acc.num_processes)
     seed = int(tc["seed"])
     log_path = out / "log.csv"
-    if acc.is_main_process and not log_path.exists():
-        with open(log_path, "w", newline="") as f:
-            csv.writer(f).writerow(["step", "loss", "lr", "steps_per_s", "wall_time_s"])
+    if acc.is_main_process:
+        _rewrite_log(log_path, start_step if has_ckpt else None)
     grid_x0 = first_images(ds, 8)
     batches = iter(training_batches(ds, plan, seed, acc.process_index, start_step * accum,
                                     int(tc.get("num_workers") or 0)))

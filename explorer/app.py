@@ -25,6 +25,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,8 @@ QUEUE_MAX = 64
 #: how long per-session trajectories are kept (s), and how many restored PNGs are kept on disk
 STATE_TTL = 1800
 MAX_DOWNLOADS = 128
+#: how long (s) the app keeps the PNG files of its outputs (Gradio copies them at once)
+OUTPUT_TTL = 600
 #: sessions whose state Gradio keeps (least recently used evicted).  Each session costs about
 #: 0.2 MB (a copy of the page's component config), and every plain API call without a session
 #: is a new session, so this bounds the server's memory (Gradio's default is 10000).
@@ -68,17 +71,98 @@ PRIVATE = dict(api_visibility="private")
 IMAGE = dict(format="png", interactive=False, elem_classes=["pixelated"], buttons=["download"])
 
 
+class OutputFiles:
+    """Every image the app returns, written by the app as a PNG under a name of its own
+    (``uuid4``), atomically (:func:`cold.utils.atomic_path`: temporary name, then ``os.replace``).
+
+    Returning numpy arrays would let Gradio write them to one content-hashed cache path with
+    truncate-then-write: identical concurrent requests (a class opening the same default view)
+    then rewrite a file that another request's response is streaming, and that download fails
+    ("peer closed connection").  A file path with a unique name is instead copied into Gradio's
+    cache under that unique name, so no file that is being served is ever rewritten.  Files
+    older than ``ttl`` seconds are removed (Gradio copies them as soon as the event returns).
+    """
+
+    def __init__(self, ttl: float = OUTPUT_TTL):
+        self.dir = Path(tempfile.mkdtemp(prefix="cold-explorer-out-"))
+        self.ttl = ttl
+        self._lock = threading.Lock()
+        self._count = 0
+
+    def save(self, a: np.ndarray, stem: str = "image") -> str:
+        from PIL import Image
+        from cold.utils import atomic_path
+
+        a = np.asarray(a)
+        if a.ndim == 3 and a.shape[2] == 1:
+            a = a[:, :, 0]
+        path = self.dir / f"{stem}-{uuid.uuid4().hex}.png"
+        with atomic_path(path, suffix=".png") as tmp:
+            Image.fromarray(a).save(tmp, format="PNG")
+        with self._lock:
+            self._count += 1
+            prune = self._count % 64 == 0
+        if prune:
+            self.prune()
+        return str(path)
+
+    def prune(self) -> None:
+        cutoff = time.time() - self.ttl
+        for old in self.dir.glob("*.png"):
+            try:
+                if old.stat().st_mtime < cutoff:
+                    old.unlink()
+            except OSError:
+                pass
+
+    def convert(self, value):
+        """``value`` (an event's return value) with every image array replaced by a file path;
+        tuples and lists (several outputs, gallery items) are converted item by item; dicts
+        (``gr.update``, JSON, session state) and everything else are returned unchanged."""
+        if isinstance(value, np.ndarray) and value.dtype == np.uint8 and value.ndim in (2, 3):
+            return self.save(value)
+        if isinstance(value, tuple):
+            return tuple(self.convert(v) for v in value)
+        if isinstance(value, list):
+            return [self.convert(v) for v in value]
+        return value
+
+
+_OUTPUTS: OutputFiles | None = None
+_OUTPUTS_LOCK = threading.Lock()
+
+
+def output_files() -> OutputFiles:
+    """The process's :class:`OutputFiles` (created on first use)."""
+    global _OUTPUTS
+    with _OUTPUTS_LOCK:
+        if _OUTPUTS is None or not _OUTPUTS.dir.is_dir():
+            _OUTPUTS = OutputFiles()
+        return _OUTPUTS
+
+
+def _as_files(fn):
+    """Return the images of ``fn`` as unique, atomically written PNG files (:class:`OutputFiles`)."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        return output_files().convert(fn(*args, **kwargs))
+    return wrapper
+
+
 def _user_errors(fn):
-    """Turn invalid input (InputError / ValueError) into a gr.Error the user sees."""
+    """Turn invalid input (InputError / ValueError / a broken checkpoint) into a gr.Error with the
+    message, which browser and API users (``show_error=True``) both see; images are returned as
+    files (:func:`_as_files`)."""
     import gradio as gr
+    from cold.checkpoint import CheckpointError
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
-            return fn(*args, **kwargs)
+            return output_files().convert(fn(*args, **kwargs))
         except gr.Error:
             raise
-        except (InputError, ValueError) as e:
+        except (InputError, ValueError, CheckpointError) as e:
             raise gr.Error(str(e), print_exception=False) from None
     return wrapper
 
@@ -127,13 +211,14 @@ class Downloads:
     def save(self, a: np.ndarray, stem: str) -> str:
         from PIL import Image
 
-        digest = hashlib.sha1(a.tobytes() + str(a.shape).encode()).hexdigest()[:16]
-        path = self.dir / f"{stem}-{digest}.png"
+        from cold.utils import atomic_path
+
+        # a unique name, written atomically: a file another request is downloading is never rewritten
+        digest = hashlib.sha1(a.tobytes() + str(a.shape).encode()).hexdigest()[:12]
+        path = self.dir / f"{stem}-{digest}-{uuid.uuid4().hex[:8]}.png"
+        with atomic_path(path, suffix=".png") as tmp:
+            Image.fromarray(a[:, :, 0] if a.shape[2] == 1 else a).save(tmp, format="PNG")
         with self._lock:
-            if not path.exists():
-                tmp = path.with_suffix(".tmp")
-                Image.fromarray(a[:, :, 0] if a.shape[2] == 1 else a).save(tmp, format="PNG")
-                os.replace(tmp, path)
             files = sorted(self.dir.glob("*.png"), key=lambda p: p.stat().st_mtime)
             for old in files[:-self.keep]:
                 if old != path:
@@ -313,6 +398,7 @@ def compare_tab(ctx: AppContext) -> None:
                 display(c.naive[0][0]), display(c.tacos[0][0]),
                 render.gallery(c.frames("naive")), render.gallery(c.frames("tacos")), c.distances())
 
+    @_as_files
     def show_step(traj, s):
         if not traj:
             return (gr.skip(),) * 6
@@ -321,6 +407,7 @@ def compare_tab(ctx: AppContext) -> None:
         return (upscale(nx), upscale(nh), upscale(tx), upscale(th),
                 render.distance_plot(traj["dist"], s), render.step_caption(traj["T"], s, traj["dist"]))
 
+    @_as_files
     def after_compare(traj):
         T = traj["T"] if traj else 0
         return (gr.update(maximum=T, value=T), gr.Timer(active=False)) + show_step(traj, T)
@@ -527,7 +614,9 @@ def build_app(model_dir=None, data_dir=None, max_upload_mb: float = MAX_UPLOAD_M
 
 def launch(demo, host: str = "127.0.0.1", port: int = 7860, share: bool = False,
            max_upload_mb: float = MAX_UPLOAD_MB, max_sessions: int = MAX_SESSIONS, **kwargs):
-    """``demo.launch`` with the explorer's CSS, upload limit and session bound."""
+    """``demo.launch`` with the explorer's CSS, upload limit and session bound; Gradio's error
+    messages are shown to API users too (``show_error``), as to the browser."""
+    kwargs.setdefault("show_error", True)
     return demo.launch(server_name=host, server_port=port, share=share, css=CSS,
                        max_file_size=f"{max_upload_mb:g}mb", state_session_capacity=max_sessions,
                        **kwargs)

@@ -266,8 +266,8 @@ class Explorer:
             return []
         names = []
         for p in sorted(self.model_dir.iterdir()):
-            if not (p / "config.json").is_file():
-                continue
+            if p.name.startswith(".") or not (p / "config.json").is_file():
+                continue  # hidden: an export in progress (or killed)
             if kind is not None:
                 try:
                     gen = bool(read_config(p).get("prior_fitted"))
