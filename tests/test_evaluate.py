@@ -39,6 +39,9 @@ def projection(x: torch.Tensor) -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
+    from conftest import require_data
+
+    require_data("mnist.npz", "cifar10-jpeg.tar.gz")
     root = tmp_path_factory.mktemp("evaluate")
     out = {}
     for name in ("mnist-blur", "cifar10-blur-generation"):

@@ -52,7 +52,9 @@ def model_dir(tmp_path_factory):
     from cold.checkpoint import export
     from cold.presets import apply_overrides, preset_config
     from cold.training import train
+    from conftest import require_data
 
+    require_data("mnist.npz", "cifar10-jpeg.tar.gz")
     root = tmp_path_factory.mktemp("explorer")
     threads = torch.get_num_threads()
     torch.set_num_threads(1)

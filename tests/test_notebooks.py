@@ -111,6 +111,9 @@ def common():
 def pretrained(run_root, common, tmp_path_factory):
     """Train every smoke model the notebooks need (except mnist-blur) through the notebooks' own
     helper, so that the notebooks find finished runs of exactly their config."""
+    from conftest import require_data
+
+    require_data("mnist.npz", "cifar10-jpeg.tar.gz")
     ctx = common.setup("pretrain", scale="smoke", out_dir=str(tmp_path_factory.mktemp("pretrain")),
                        run_root=str(run_root), fid_features="pixels")
     skip = set() if _fashion_mnist_available() else {"mnist-animorph"}
