@@ -70,12 +70,13 @@ def models_dir() -> Path:
     return package / "models"
 
 
-def display_path(path) -> str:
-    """How reports name a checkpoint: ``models/NAME`` for a shipped model, else relative to the
-    working directory when inside it, else absolute (never a path of the machine that ran it
-    when that can be avoided)."""
+def display_path(path, root=None) -> str:
+    """How reports name a checkpoint: ``models/NAME`` for a shipped model, else relative to
+    ``root`` (default: the working directory) when inside it, else absolute (never a path of the
+    machine that ran it when that can be avoided)."""
     p = Path(path).resolve()
-    for root, prefix in ((models_dir().resolve(), "models"), (Path.cwd().resolve(), None)):
+    base = Path(root or Path.cwd()).resolve()
+    for root, prefix in ((models_dir().resolve(), "models"), (base, None)):
         try:
             rel = p.relative_to(root)
         except ValueError:

@@ -622,6 +622,19 @@ def launch(demo, host: str = "127.0.0.1", port: int = 7860, share: bool = False,
                        **kwargs)
 
 
+def serve_in_background(demo, **kwargs) -> str:
+    """Launch ``demo`` (see :func:`launch`) on a free local port without blocking; returns its
+    URL.  Close it with ``demo.close()``.  Used by the screenshot command and the tests."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    kwargs.setdefault("quiet", True)
+    launch(demo, port=port, prevent_thread_lock=True, **kwargs)
+    return f"http://127.0.0.1:{port}/"
+
+
 # ----------------------------------------------------------------------------- command line
 def run(args) -> int:
     """Start the explorer from parsed arguments (``fn`` of ``cold explore``)."""

@@ -19,7 +19,6 @@ chromium``) or any other given with ``--chromium``.
 from __future__ import annotations
 
 import argparse
-import socket
 import sys
 import tempfile
 import time
@@ -158,12 +157,6 @@ def walk_through(page, url: str, upload: str | Path, out: str | Path | None = No
 
 
 # ----------------------------------------------------------------------------- the command
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def take_screenshots(model_dir, out, data_dir=None, chromium: str | None = None,
                      viewport: tuple[int, int] = VIEWPORT) -> dict[str, Path]:
     """Serve the explorer over ``model_dir`` locally and save a screenshot of each view into
@@ -174,17 +167,16 @@ def take_screenshots(model_dir, out, data_dir=None, chromium: str | None = None,
         try:
             from PIL import Image
 
-            from .app import build_app, launch
+            from .app import build_app, serve_in_background
             from .core import skimage_image
 
             demo = build_app(model_dir, data_dir)
-            port = _free_port()
-            launch(demo, port=port, prevent_thread_lock=True, quiet=True)
+            url = serve_in_background(demo)
             with tempfile.TemporaryDirectory(prefix="cold-screenshots-") as tmp:
                 photo = Path(tmp) / "chelsea.png"
                 Image.fromarray(skimage_image("chelsea")).save(photo)
                 page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
-                return walk_through(page, f"http://127.0.0.1:{port}/", photo, out)
+                return walk_through(page, url, photo, out)
         finally:
             browser.close()
             if demo is not None:

@@ -57,13 +57,11 @@ def to01(x):
 
 
 def _shown_path(path) -> str:
-    """``path`` relative to the repository when it lies inside it (reports name
-    ``models/mnist-blur``, not a path on the machine that ran them), else absolute."""
-    p = Path(path).resolve()
-    try:
-        return str(p.relative_to(REPO.resolve()))
-    except ValueError:
-        return str(p)
+    """``path`` as the reports name it: relative to the repository (``models/mnist-blur``,
+    ``runs/...``), not a path on the machine that ran them (:func:`cold.checkpoint.display_path`)."""
+    from cold.checkpoint import display_path
+
+    return display_path(path, root=REPO)
 
 
 def grid_figure(columns: Sequence[tuple[str, Any]], title: str = "", size: float = 1.1,

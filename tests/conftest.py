@@ -26,6 +26,15 @@ def require_data(*files: str) -> None:
         pytest.skip(f"{', '.join(missing)} not in {root} (point COLD_DATA_DIR at the offline data)")
 
 
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """One torch thread for a module's tests (as the explorer uses per request); restored after."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 CUDA = torch.cuda.is_available()
 requires_cuda = pytest.mark.skipif(not CUDA, reason="needs a CUDA device")
 

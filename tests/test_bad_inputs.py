@@ -10,7 +10,6 @@ from __future__ import annotations
 import errno
 import json
 import os
-import socket
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -59,12 +58,7 @@ def tree(path: Path) -> dict:
     return {str(p.relative_to(path)): p.read_bytes() for p in sorted(path.rglob("*")) if p.is_file()}
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")
@@ -384,22 +378,14 @@ def test_explorer_out_of_range_values(image):
 
 
 # ============================================================================ explorer under load
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     pytest.importorskip("gradio")
     pytest.importorskip("gradio_client")
-    from explorer.app import build_app, launch
+    from explorer.app import build_app, serve_in_background
 
     demo = build_app(tmp_path_factory.mktemp("no-models"))  # /forward needs no model
-    port = _free_port()
-    launch(demo, port=port, prevent_thread_lock=True, quiet=True)
-    yield f"http://127.0.0.1:{port}/"
+    yield serve_in_background(demo)
     demo.close()
 
 

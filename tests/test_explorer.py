@@ -10,7 +10,6 @@ are made by ``python -m explorer.screenshots``, not by the tests).
 from __future__ import annotations
 
 import os
-import socket
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -36,13 +35,8 @@ CHROMIUM = "/usr/bin/chromium"
 SESSIONS = 30
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """The app uses one torch thread per request; so do the tests (keeps a shared CPU quiet)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+# the app uses one torch thread per request; so do the tests (keeps a shared CPU quiet)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="session")
@@ -389,23 +383,15 @@ def test_app_builds_without_models(tmp_path, cat):
 
 
 # ----------------------------------------------------------------------------- the server
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(model_dir):
     pytest.importorskip("gradio")
-    from explorer.app import build_app, launch
+    from explorer.app import build_app, serve_in_background
 
     t0 = time.perf_counter()
     demo = build_app(model_dir)
-    port = _free_port()
     # few sessions: the memory test below runs past this bound (each plain HTTP call is a session)
-    launch(demo, port=port, prevent_thread_lock=True, quiet=True, max_sessions=SESSIONS)
-    url = f"http://127.0.0.1:{port}/"
+    url = serve_in_background(demo, max_sessions=SESSIONS)
     print(f"explorer built and launched in {time.perf_counter() - t0:.1f} s")
     yield url
     demo.close()
