@@ -8,7 +8,7 @@
     cold export RUN --name NAME [--out models] [--force]
     cold evaluate CHECKPOINT [--n N] [--out DIR]
     cold reproduce [--scale smoke|cpu|paper] [--only NAME ...]
-    cold fidelity [--n 500] [--only PRESET ...] [--out reports/fidelity]
+    cold fidelity [--n N] [--only PRESET ...] [--out reports/fidelity]
     cold explore [--host 127.0.0.1] [--port 7860] [--model-dir DIR] [--share]
     cold presets
 
@@ -259,10 +259,14 @@ def cmd_fidelity(args):
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
         when = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        head = (f"# Degraded columns: ours beside the paper's\n\nWritten by `cold fidelity --n {args.n} "
-                f"--seed {args.seed}` on {when} ({platform.machine()}, torch threads "
-                f"{__import__('torch').get_num_threads()}).  x_T = D(x0, T) of each preset against x0 on "
-                f"N test images evenly spaced over the test split, no network.  RMSE over the whole set "
+        import torch
+
+        images = ("the whole test split" if args.n is None
+                  else "N test images evenly spaced over the test split")
+        head = (f"# Degraded columns: ours beside the paper's\n\nWritten by `cold fidelity"
+                f"{'' if args.n is None else f' --n {args.n}'} --seed {args.seed}` on {when} "
+                f"({platform.machine()}, torch threads {torch.get_num_threads()}).  x_T = D(x0, T) of "
+                f"each preset against x0 on {images}, no network.  RMSE over the whole set "
                 f"(the authors' definition), SSIM 11x11 Gaussian σ 1.5 averaged over images, images in "
                 f"[0, 1].  Tolerance: RMSE within {fidelity.RMSE_TOLERANCE:.0%} of the paper's.  "
                 f"What differs from the paper's text and why: [docs/fidelity.md](../../docs/fidelity.md).\n\n")
@@ -470,7 +474,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "preset with a Degraded column in the paper whose dataset is on disk, print "
                                    "the table beside the paper's and write it to --out.  Exits 1 if an RMSE is "
                                    "more than 10%% from the paper's.")
-    s.add_argument("--n", type=int, default=500, help="test images per preset (evenly spaced; default 500)")
+    s.add_argument("--n", type=int, default=None,
+                   help="test images per preset, evenly spaced (default: the whole test split, as the paper)")
     s.add_argument("--seed", type=int, default=0, help="seed of the random degradations' states")
     s.add_argument("--only", nargs="+", metavar="PRESET", help="only these presets")
     s.add_argument("--out", default="reports/fidelity",
