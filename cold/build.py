@@ -23,7 +23,7 @@ import copy
 import torch
 
 __all__ = ["ConfigError", "build_degradation", "build_model", "build_datasets", "build_prior",
-           "first_images", "test_dataset", "test_images", "test_indices", "attach_partners", "task",
+           "first_images", "images_at", "test_dataset", "test_images", "test_indices", "attach_partners", "task",
            "is_stand_in", "needs_partners"]
 
 #: dataset names that read a folder of images given by ``data.folder`` / ``data.partners_folder``
@@ -125,11 +125,7 @@ def build_datasets(cfg: dict, split: str | None = None):
 
 def first_images(ds, n: int) -> torch.Tensor:
     """The first ``n`` images of a dataset as one batch (N, C, H, W)."""
-    n = min(int(n), len(ds))
-    getitems = getattr(ds, "__getitems__", None)
-    if getitems is not None:
-        return torch.stack(list(getitems(list(range(n)))))
-    return torch.stack([ds[i] for i in range(n)])
+    return images_at(ds, range(min(int(n), len(ds))))
 
 
 # ----------------------------------------------------------------------------- test images
@@ -159,8 +155,13 @@ def test_images(model_or_cfg, n: int, split: str = "test", spread: bool = True) 
     (:func:`test_indices`, the evaluation subset), or the first ``n`` with ``spread=False``."""
     ds = test_dataset(model_or_cfg, split)
     idx = test_indices(len(ds), n) if spread else list(range(min(int(n), len(ds))))
+    return images_at(ds, idx)
+
+
+def images_at(ds, idx) -> torch.Tensor:
+    """Items ``idx`` of a dataset as one float batch (one batched read where the dataset has one)."""
     getitems = getattr(ds, "__getitems__", None)
-    items = getitems(idx) if getitems is not None else [ds[i] for i in idx]
+    items = getitems(list(idx)) if getitems is not None else [ds[i] for i in idx]
     return torch.stack(list(items)).float()
 
 

@@ -39,8 +39,7 @@ import torch
 from tqdm.auto import tqdm
 
 from . import metrics as M
-from .build import needs_partners, test_dataset, test_indices
-from .build import test_images as build_test_images
+from .build import images_at, needs_partners, test_dataset, test_indices
 from .degradations.base import index_state, state_to
 from .sampling import METHODS, sample
 from .utils import atomic_write_text, hardware, jsonable, resolve_device
@@ -73,7 +72,7 @@ def test_images(m, n: int, split: str = "test") -> tuple[torch.Tensor, dict]:
     evenly spaced over the split) and a description of them for reports."""
     ds = test_dataset(m, split)
     idx = test_indices(len(ds), n)
-    x0 = build_test_images(m, n, split)
+    x0 = images_at(ds, idx)
     d = m.config["data"]
     dataset = d["dataset"]
     if dataset in ("folder", "celeba", "afhq") and d.get("folder"):
