@@ -9,6 +9,9 @@ Prints
   function, and a full HTTP request to the running app (target < 100 ms);
 * Algorithm 1 vs TACoS end to end on the mnist-blur model (both samplers from the same x_T,
   trajectories, distances; target < 2 s), as a function call and as an HTTP ``/compare`` request;
+* the comparison view's default, Figure 2 on the generation model it opens on
+  (mnist-blur-generation, T = 80; report), first call and a repeated (cached) one;
+* the exports: a GIF of every x_t (forward, 32 px) and the forward -> backward strip (report);
 * generation of 16 CIFAR-10 images with TACoS (cifar10-blur-generation), wall time.
 
 The models come from ``--model-dir`` (default: the shipped ``models/``).
@@ -133,6 +136,8 @@ def main(argv=None) -> int:
 
     compare_model = "mnist-blur" if "mnist-blur" in names else None
     gen_model = "cifar10-blur-generation" if "cifar10-blur-generation" in names else None
+    figure2_model = ex.default_compare_model()
+    figure2_model = figure2_model if figure2_model in ex.model_names("generation") else None
 
     # ---------------------------------------------------------------- compare
     if compare_model:
@@ -148,6 +153,38 @@ def main(argv=None) -> int:
               f"model and test images) {first:.2f} s; then {_stats(times)}")
     else:
         print("Algorithm 1 vs TACoS: no mnist-blur model in the model directory (skipped)")
+
+    # ---------------------------------------------------------------- Figure 2 (the default view)
+    if figure2_model:
+        ex.model(figure2_model)  # load
+        t0 = time.perf_counter()
+        c = ex.compare(figure2_model, None, 0)
+        first = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        ex.compare(figure2_model, None, 0)
+        cached = time.perf_counter() - t0
+        times = []
+        for seed in range(1, args.compare_repeats + 1):
+            t0 = time.perf_counter()
+            ex.compare(figure2_model, None, seed)
+            times.append(time.perf_counter() - t0)
+        print(f"Figure 2 (Algorithm 1 vs TACoS from a GMM colour), {figure2_model} (T={c.T}): "
+              f"first {first:.2f} s, cached {cached * 1000:.1f} ms; new seeds {_stats(times)}")
+
+    # ---------------------------------------------------------------- exports
+    from explorer import export
+
+    src = "model:" + compare_model if compare_model else preset
+    t0 = time.perf_counter()
+    movie = ex.forward_movie(str(img32), src, 0)
+    gif = export.gif_bytes([export.panel(a, f"t={t}", 192) for t, a in movie])
+    print(f"GIF of x_t, t = 0..{movie[-1][0]} ({src}): {time.perf_counter() - t0:.2f} s, "
+          f"{len(gif) / 1024:.0f} KiB")
+    if figure2_model or compare_model:
+        model = figure2_model or compare_model
+        t0 = time.perf_counter()
+        ex.strip(model, None, 0)
+        print(f"forward -> backward strip (Figure 1), {model}: {time.perf_counter() - t0:.2f} s")
 
     # ---------------------------------------------------------------- generate
     if gen_model:

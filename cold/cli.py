@@ -236,6 +236,21 @@ def cmd_info(args):
     print(json.dumps(info, indent=2, default=str))
 
 
+def cmd_showcase(args):
+    from .showcase import format_markdown, showcase
+
+    r = showcase(args.model, n=args.n, seed=args.seed, out=args.out)
+    print(format_markdown(r, any("recognisability" in row for row in r["rows"])))
+
+
+def cmd_judge(args):
+    from .judges import CLASSIFIER_PATH, train_and_check
+
+    r = train_and_check(train=args.train, out=args.out or CLASSIFIER_PATH, epochs=args.epochs)
+    print(f"digit classifier {r['path']}: MNIST test ({r['n']:,} digits, 32 px) accuracy "
+          f"{r['accuracy']:.4f}, recognisability {r['recognisability']:.4f}")
+
+
 def cmd_fidelity(args):
     import platform
     from datetime import datetime, timezone
@@ -468,6 +483,25 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--threads", type=int, default=None,
                    help="torch CPU threads per request (default: half the cores, at most 4)")
     s.set_defaults(fn=cmd_explore)
+
+    s = sub.add_parser("showcase", help="Figure 2, measured: a generation model's samplers from the same x_T",
+                       description="Samples N images with direct, Algorithm 1 and TACoS from the same N x_T; "
+                                   "writes FID/KID, ink fraction, nearest-training similarity, digit "
+                                   "recognisability, figure2.png, nearest.png and diversity.png into the "
+                                   "model's folder and its card (see cold.showcase).")
+    s.add_argument("model", help="shipped model name, run directory or checkpoint directory")
+    s.add_argument("--n", type=int, default=1000, help="samples per sampler and test images (default 1000)")
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--out", default=None, help="output folder (default: the model's folder)")
+    s.set_defaults(fn=cmd_showcase)
+
+    s = sub.add_parser("judge", help="the MNIST digit classifier that scores generated digits (cold.judges)",
+                       description="Scores the digit classifier on the MNIST test split; --train retrains it "
+                                   "first (about a minute on 2 cores).")
+    s.add_argument("--train", action="store_true", help="retrain and write the classifier")
+    s.add_argument("--out", default=None, help="classifier file (default: the one in the package)")
+    s.add_argument("--epochs", type=int, default=2)
+    s.set_defaults(fn=cmd_judge)
 
     s = sub.add_parser("fidelity", help="the paper's Degraded columns: D(x0, T) against x0, ours beside the paper's",
                        description="Measure SSIM and RMSE of x_T = D(x0, T) against x0 (no network) for every "

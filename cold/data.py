@@ -76,7 +76,7 @@ from . import utils
 __all__ = [
     "DATASETS", "CIFAR10_CLASSES", "IMAGE_EXTENSIONS", "DatasetInfo", "dataset_info", "data_dir",
     "cache_dir", "clear_cache", "load_dataset", "load_images", "to_channels", "ArrayDataset", "FolderDataset",
-    "ImageError", "load_image", "array_to_pil",
+    "ImageError", "load_image", "array_to_pil", "BUNDLED", "bundled_samples", "build_bundled_samples",
 ]
 
 DATASETS = ("mnist", "fashion_mnist", "cifar10", "olivetti", "celebahq_sample", "afhq_sample", "folder")
@@ -558,6 +558,48 @@ def load_images(name: str, split: str = "train", n: Optional[int] = None, **kwar
 
 
 # --------------------------------------------------------------------------- user images
+#: real test images shipped inside the package (cold/assets/test-samples.npz, about 0.2 MB), so
+#: a fresh install without datasets still shows in-domain images (provenance and licences in
+#: cold/assets/README.md)
+BUNDLED_PATH = Path(__file__).resolve().parent / "assets" / "test-samples.npz"
+BUNDLED = ("mnist", "fashion_mnist", "cifar10", "olivetti")
+BUNDLED_N = 32
+
+
+def bundled_samples(name: str, image_size: Optional[int] = None, channels: Optional[int] = None) -> ArrayDataset:
+    """The 32 test images of ``name`` (one of ``BUNDLED``) shipped in the package, as a dataset
+    in [-1, 1] (with ``.labels``).  Digits, Fashion-MNIST and CIFAR-10: classes 0..9 in turn (the
+    first test images of each class); Olivetti: one test face each of people 0..31."""
+    if name not in BUNDLED:
+        raise ValueError(f"no bundled samples of {name!r}; bundled: {', '.join(BUNDLED)}")
+    if not BUNDLED_PATH.is_file():
+        raise FileNotFoundError(f"the bundled sample images are missing ({BUNDLED_PATH}); reinstall cold")
+    z = _npz(BUNDLED_PATH)
+    return ArrayDataset(torch.from_numpy(z[f"{name}_x"]), z[f"{name}_y"], image_size=image_size,
+                        channels=channels)
+
+
+def build_bundled_samples(path: str | os.PathLike = BUNDLED_PATH, data_dir=None, n: int = BUNDLED_N) -> Path:
+    """Write the bundled sample images from the full datasets (maintainers only; deterministic)."""
+    arrays = {}
+    for name in BUNDLED:
+        ds = load_dataset(name, "test", data_dir=data_dir)
+        y = np.asarray(ds.labels)
+        if name == "olivetti":
+            idx = [int(np.flatnonzero(y == k)[0]) for k in range(n)]
+        else:
+            per = {c: list(np.flatnonzero(y == c)) for c in range(10)}
+            idx = [int(per[k % 10][k // 10]) for k in range(n)]
+        arrays[f"{name}_x"] = ds.images[torch.as_tensor(idx)].numpy()
+        arrays[f"{name}_y"] = y[idx].astype(np.int64)
+        arrays[f"{name}_index"] = np.asarray(idx, dtype=np.int64)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with utils.atomic_path(path, suffix=".npz") as tmp:
+        np.savez_compressed(tmp, **arrays)
+    return path
+
+
 class ImageError(ValueError):
     """A user's image cannot be used (not an image, too large, empty)."""
 

@@ -30,6 +30,43 @@ def _loss_summary(run: Path, upto: int) -> str:
             f"at step {last['step']} (mean of the last {len(tail)} logged: {mean_tail:.4f})")
 
 
+def _leaves(d, prefix=""):
+    out = {}
+    for k, v in (d or {}).items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict) and v:
+            out.update(_leaves(v, key + "."))
+        else:
+            out[key] = v
+    return out
+
+
+def reproduce_flags(cfg: dict) -> str:
+    """The ``--set KEY=VALUE`` flags that turn the preset's config at the run's scale into the
+    run's config (sections degradation, data, model, train, prior), so a model card's
+    ``cold train`` command reproduces the run exactly; "" when the run used the preset as is."""
+    import shlex
+
+    from .presets import preset_config
+
+    try:
+        base = preset_config(cfg["name"], cfg.get("scale", "cpu"))
+    except (KeyError, ValueError):
+        return ""
+    flags = []
+    for section in ("degradation", "data", "model", "train", "prior"):
+        mine, theirs = _leaves(cfg.get(section), section + "."), _leaves(base.get(section), section + ".")
+        for key in sorted(set(mine) | set(theirs)):
+            if key == "train.steps" or key not in mine or json.dumps(mine[key]) == json.dumps(theirs.get(key, object()), default=str):
+                continue
+            value = mine[key] if isinstance(mine[key], str) else json.dumps(mine[key], separators=(",", ":"))
+            flags.append(f" --set {shlex.quote(f'{key}={value}')}")
+    steps = int(cfg.get("step") or (cfg.get("train") or {}).get("steps") or 0)
+    if steps and steps != int(base["train"]["steps"]):  # the steps the exported checkpoint had
+        flags.append(f" --set train.steps={steps}")
+    return "".join(flags)
+
+
 class ExportError(RuntimeError):
     """An export that would overwrite a model, or that could not be completed (nothing written)."""
 
@@ -103,13 +140,14 @@ def _export_into(src: Path, run_dir: Path, dst: Path, name: str, n: int, seed: i
     n_params = sum(p.numel() for p in m.model.parameters())
     size_kb = (dst / ckpt.EMA).stat().st_size / 1024
     d = cfg["data"]
-    try:  # the preset's own step count at this scale: say so when the run used another
-        from .presets import preset_config
-
-        preset_steps = int(preset_config(cfg["name"], cfg.get("scale", "cpu"))["train"]["steps"])
-    except (KeyError, ValueError):
-        preset_steps = None
-    steps_flag = "" if int(cfg["step"]) == preset_steps else f" --set train.steps={cfg['step']}"
+    flags = reproduce_flags(cfg)
+    if m.prior is not None and task(cfg) == "generation":
+        use = (f"Use: `cold generate {name} --n 16`, or in Python `m = cold.load(\"{name}\")`, "
+               f"`x_T, state = m.prior.start(m.degradation, 16, m.image_shape, noise_std={noise})`, "
+               f"`x0 = cold.sample(m.model, m.degradation, x_T, m.degradation.T, state=state)`.")
+    else:
+        use = (f"Use: `cold restore {name} IMAGE`, or in Python `m = cold.load(\"{name}\")`, then "
+               f"`cold.sample(m.model, m.degradation, x_t, t)`.")
     card = f"""# {name}
 
 A cold diffusion restoration network R(x_t, t) trained with `cold` (preset `{cfg['name']}`,
@@ -133,8 +171,8 @@ paper Section {cfg.get('section', '?')}, **{cfg.get('scale')} scale**).
 
 `samples.png` columns: {columns}.
 
-Reproduce: `cold train {cfg['name']} --scale {cfg.get('scale')}{steps_flag}` then
+Reproduce: `cold train {cfg['name']} --scale {cfg.get('scale')}{flags}` then
 `cold export runs/{cfg['name']}-{cfg.get('scale')} --name {name}`.
-Use: `m = cold.load("{name}")`, then `cold.sample(m.model, m.degradation, x_t, t)`.
+{use}
 """
     atomic_write_text(dst / "README.md", card)

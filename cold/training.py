@@ -27,6 +27,9 @@ import json
 import math
 import os
 import shutil
+import signal
+import sys
+import threading
 import time
 from pathlib import Path
 
@@ -262,6 +265,50 @@ def run_lock(out: Path):
         f.close()  # releases the lock
 
 
+def _init_weights(model, ema_model, cfg: dict, source) -> None:
+    """``train.init_from``: start a new run from the weights of another model (a shipped model
+    name, a run or checkpoint directory, or an exported model folder) instead of random ones --
+    e.g. to train a shipped model further when its run directory was not kept.  Both R and its
+    EMA start from the source's EMA weights (the optimiser starts fresh).  The source must have
+    the same degradation and U-Net."""
+    src = ckpt.resolve(source)
+    scfg = ckpt.read_config(src)
+    for key in ("model", "degradation"):
+        if json.dumps(scfg.get(key), sort_keys=True) != json.dumps(cfg.get(key), sort_keys=True):
+            raise TrainingError(f"train.init_from={source}: its {key} config differs from this run's "
+                                f"({scfg.get(key)} vs {cfg.get(key)})")
+    fname = src / (ckpt.EMA if (src / ckpt.EMA).is_file() else ckpt.MODEL)
+    state = ckpt.read_weights(fname)
+    ckpt.load_state_into(model, state, fname)
+    ckpt.load_state_into(ema_model, state, fname)
+
+
+class _StopRequest:
+    """SIGINT / SIGTERM during training: finish the current optimiser step, write a checkpoint
+    and return, so ``--resume`` continues exactly there (a second signal acts as usual).  Only
+    installed in the main thread; elsewhere signals keep their default behaviour."""
+
+    def __init__(self):
+        self.requested = None
+        self._old = {}
+        if threading.current_thread() is not threading.main_thread():
+            return
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                self._old[sig] = signal.signal(sig, self._handle)
+            except (ValueError, OSError):  # pragma: no cover - exotic platforms
+                pass
+
+    def _handle(self, signum, frame):
+        self.restore()  # a second signal interrupts at once
+        self.requested = signal.Signals(signum).name
+
+    def restore(self):
+        for sig, old in self._old.items():
+            signal.signal(sig, old)
+        self._old = {}
+
+
 def _rewrite_log(log_path: Path, upto: int | None) -> None:
     """``log.csv`` with the header and only the rows up to step ``upto`` (None: no rows): after a
     crash and ``--resume`` the steps after the resumed checkpoint are logged again, once."""
@@ -329,6 +376,8 @@ def _train(cfg, out, has_ckpt, progress, device, stop_after, loss):
         run_cfg["prior_fitted"] = saved.get("prior_fitted")
     else:
         run_cfg["prior_fitted"] = fit_prior(cfg, D, ds)
+        if tc.get("init_from"):
+            _init_weights(model, ema.ema_model, cfg, tc["init_from"])
         atomic_write_text(out / "config.json", json.dumps(cfg, indent=2) + "\n")
 
     model, opt = acc.prepare(model, opt)
@@ -371,7 +420,8 @@ def _train(cfg, out, has_ckpt, progress, device, stop_after, loss):
     t_window, s_window = time.time(), 0
     model.train()
     step = start_step
-    while step < steps:
+    stop = _StopRequest()
+    while step < steps and not stop.requested:
         loss_sum = 0.0
         for j in range(accum):
             m = step * accum + j
@@ -411,6 +461,12 @@ def _train(cfg, out, has_ckpt, progress, device, stop_after, loss):
             model.train()
         if stop_after is not None and done_here >= stop_after:
             break
+        if stop.requested and step % int(tc["save_every"]) != 0 and step != steps:
+            save(step, last_loss, wall_before + time.time() - t0)
+    stop.restore()
     bar.close()
+    if stop.requested and acc.is_main_process:
+        print(f"\nstopped by {stop.requested} at step {step} (checkpoint saved); continue with "
+              f"'cold train ... --out {out} --resume'", file=sys.stderr, flush=True)
     acc.wait_for_everyone()
     return ckpt.resolve(out)

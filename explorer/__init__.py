@@ -1,5 +1,7 @@
 """The Cold Diffusion explorer: a Gradio app to scrub the forward process, compare Algorithm 1
-with TACoS step by step, generate from the GMM of mean colours and restore your own images.
+with TACoS step by step (the paper's Figure 2 on a generation model), generate from the GMM of
+mean colours with perfect or broken symmetry, restore images, and export GIFs of trajectories
+and the forward -> backward strip of Figure 1.
 
     python -m explorer            # or: cold explore
     >>> from explorer import build_app
@@ -8,7 +10,10 @@ with TACoS step by step, generate from the GMM of mean colours and restore your 
 Modules:
 
 * :mod:`explorer.core` -- the computations (tensors, numpy arrays, dataclasses; no gradio);
+* :mod:`explorer.formulas` -- D(x0, t) and the update rules in the paper's notation, with their
+  current values, and each degradation's schedule against t (no gradio);
 * :mod:`explorer.render` -- markdown, captions and plots made from core's results (no gradio);
+* :mod:`explorer.export` -- GIFs of trajectories and the Figure 1 strip (no gradio);
 * :mod:`explorer.app` -- the Gradio page: one builder per tab, composed by ``build_app``, and
   the command line;
 * :mod:`explorer.screenshots` -- ``python -m explorer.screenshots --model-dir models --out

@@ -365,3 +365,31 @@ def test_download_uses_torchvision_into_cache(monkeypatch, tmp_path):
     assert len(ds) == 3 and ds[0].shape == (1, 28, 28) and ds.labels.tolist() == [1, 2, 3]
     monkeypatch.setenv("COLD_DOWNLOAD", "1")
     assert len(load_dataset("mnist", "test")) == 3 and calls[-1][1:] == (False, True)
+
+
+def test_bundled_samples_are_real_test_images():
+    """32 test images per dataset ship in the package (no dataset needed); with the data on disk
+    they are exactly the test-split images at the recorded indices."""
+    import numpy as np
+
+    from cold.data import BUNDLED, BUNDLED_PATH, bundled_samples, load_dataset
+
+    assert BUNDLED_PATH.stat().st_size < 1 << 20
+    for name in BUNDLED:
+        ds = bundled_samples(name)
+        assert len(ds) == 32 and ds.images.dtype == torch.uint8
+        x = ds.tensor()
+        assert x.min() >= -1 and x.max() <= 1
+        if name != "olivetti":  # classes 0..9 in turn
+            assert ds.labels.tolist() == [k % 10 for k in range(32)]
+        else:  # one face each of 32 people
+            assert ds.labels.tolist() == list(range(32))
+    assert bundled_samples("mnist", image_size=32).tensor(2).shape == (2, 1, 32, 32)
+    with pytest.raises(ValueError, match="no bundled samples"):
+        bundled_samples("celebahq_sample")
+    root = Path(os.environ.get("COLD_DATA_DIR", ""))
+    if not (root / "mnist.npz").is_file():
+        pytest.skip("the full datasets are not in COLD_DATA_DIR")
+    index = np.load(BUNDLED_PATH)["mnist_index"]
+    full = load_dataset("mnist", "test")
+    assert torch.equal(full.images[torch.as_tensor(index)], bundled_samples("mnist").images)

@@ -5,7 +5,8 @@ Chromium).
 The models are smoke models trained here (``cold train PRESET --scale smoke``, 2 steps) and
 exported into a temporary model directory, so nothing depends on the shipped models.  Nothing is
 written into the repository: files go to pytest's temporary directories (the README screenshots
-are made by ``python -m explorer.screenshots``, not by the tests).
+are made by ``python -m explorer.screenshots``, not by the tests).  The "photo" uploaded here is
+a synthetic RGB image (the explorer no longer ships photos).
 """
 from __future__ import annotations
 
@@ -23,14 +24,18 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # explorer/ lives next to cold/ in the source tree
     sys.path.insert(0, str(ROOT))
 
-from explorer import render  # noqa: E402
+from explorer import export, formulas, render  # noqa: E402
 from explorer.core import (DISPLAY_SIZE, MAX_PIXELS, Explorer, InputError, check_int,  # noqa: E402
-                           color_hex, load_image, parse_color, upscale)
+                           color_hex, load_image, parse_color, rmse, swatch_chips, tile, to_uint8,
+                           upscale)
 
-MODELS = ("mnist-blur", "mnist-inpaint", "cifar10-blur-generation")
-#: smoke settings: 2 steps; the generation model gets T = 20 (instead of 100) to sample quickly
+MODELS = ("mnist-blur", "mnist-inpaint", "cifar10-blur-generation", "mnist-blur-generation")
+#: smoke settings: 2 steps; the generation models get T = 20 (instead of 100 / 80) to sample quickly
 SMOKE_SETS = ["train.steps=2", "train.save_every=2", "train.sample_every=1000"]
-EXTRA_SETS = {"cifar10-blur-generation": ["degradation.overrides.T=20"]}
+EXTRA_SETS = {"cifar10-blur-generation": ["degradation.overrides.T=20"],
+              "mnist-blur-generation": ["degradation.overrides.T=20"]}
+#: the model the comparison view opens on (the first of explorer.core.PREFERRED_GENERATION)
+DEFAULT_GEN = "mnist-blur-generation"
 CHROMIUM = "/usr/bin/chromium"
 SESSIONS = 30
 
@@ -41,7 +46,7 @@ pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 @pytest.fixture(scope="session")
 def model_dir(tmp_path_factory):
-    """Three smoke models (``cold train PRESET --scale smoke``, 2 steps), exported as shipped
+    """Four smoke models (``cold train PRESET --scale smoke``, 2 steps), exported as shipped
     models are (``cold.checkpoint.export``)."""
     from cold.checkpoint import export
     from cold.presets import apply_overrides, preset_config
@@ -70,13 +75,14 @@ def ex(model_dir):
 
 @pytest.fixture(scope="module")
 def cat(tmp_path_factory):
-    """An RGB photo (scikit-image's chelsea) as a PNG file."""
+    """A photo-sized RGB image (300x451, smooth gradients and a disc) as a PNG file."""
     from PIL import Image
 
-    from explorer.core import skimage_image
-
+    y, x = np.mgrid[0:300, 0:451]
+    a = np.stack([x * 255 // 450, y * 255 // 299, 128 + 100 * np.sin(x / 40.0)], axis=2)
+    a[(y - 150) ** 2 + (x - 225) ** 2 < 80 ** 2] = (240, 200, 40)
     path = tmp_path_factory.mktemp("img") / "cat.png"
-    Image.fromarray(skimage_image("chelsea")).save(path)
+    Image.fromarray(a.clip(0, 255).astype(np.uint8)).save(path)
     return str(path)
 
 
@@ -94,8 +100,9 @@ def small(tmp_path_factory):
 # ----------------------------------------------------------------------------- pure functions
 def test_model_names(ex):
     assert ex.model_names() == sorted(MODELS)
-    assert ex.model_names("generation") == ["cifar10-blur-generation"]
+    assert ex.model_names("generation") == ["cifar10-blur-generation", "mnist-blur-generation"]
     assert ex.model_names("restoration") == ["mnist-blur", "mnist-inpaint"]
+    assert ex.default_compare_model() == DEFAULT_GEN  # preferred over cifar10-blur-generation
     assert ex.model("mnist-blur") is ex.model("mnist-blur")  # loaded once
     with pytest.raises(InputError, match="unknown model"):
         ex.model("nope")
@@ -252,6 +259,217 @@ def test_sample_grid_captions():
     assert render.sample_grid_caption(SampleGrid(a, "file", path="samples.png")) == "`samples.png`"
     assert "noise 0.002" in render.sample_grid_caption(SampleGrid(a, "generation", noise_std=0.002))
     assert "TACoS" in render.sample_grid_caption(SampleGrid(a, "restoration"))
+
+
+# ----------------------------------------------------------------------------- the paper out of the box
+def test_compare_generation_is_figure_2(ex):
+    """The comparison view's default: a generation model, both samplers from the same x_T (a GMM
+    colour plus the model's 0.002 noise), measured in RMSE against the TACoS sample's path."""
+    c = ex.compare(DEFAULT_GEN, None, seed=5)
+    m = ex.model(DEFAULT_GEN)
+    T = m.degradation.T
+    assert c.kind == "generation" and c.x0 is None and c.T == T and c.noise_std == 0.002
+    assert torch.equal(c.naive[T][0], c.x_T) and torch.equal(c.tacos[T][0], c.x_T)
+    # x_T: one colour per channel plus N(0, 0.002²) noise, the colour drawn by the model's prior
+    assert abs(float(c.x_T.std()) - 0.002) < 0.0005
+    x_T, _ = m.prior.start(m.degradation, 1, m.image_shape, noise_std=0.002,
+                           generator=torch.Generator().manual_seed(5))
+    assert torch.equal(c.x_T, x_T)
+    # the yardstick is the final TACoS sample's degradation path D(x̂, s)
+    assert torch.equal(c.reference, c.tacos[0][0]) and "TACoS" in c.reference_label
+    assert torch.equal(c.truth[3], m.degradation(c.reference, 3))
+    assert c.dist_tacos[0] == 0.0 and c.dist_naive[0] == pytest.approx(rmse(c.naive[0][0], c.reference))
+    d = c.distances()
+    assert d["reference"] == c.reference_label and len(d["naive"]) == T + 1
+    assert all(0 <= v <= 1 for v in d["naive"] + d["tacos"])
+    # seeded and cached: the same request gives the same object; another seed another colour
+    assert ex.compare(DEFAULT_GEN, None, seed=5) is c
+    assert not torch.equal(ex.compare(DEFAULT_GEN, None, seed=6).x_T, c.x_T)
+    # perfect symmetry: every pixel of x_T equal
+    flat = ex.compare(DEFAULT_GEN, None, seed=5, noise_std=0.0).x_T
+    assert float(flat.std()) == 0.0
+    assert "What to look for" in render.look_for(c.kind, T, d)
+
+
+def test_rmse_units():
+    a, b = -torch.ones(1, 1, 4, 4), torch.ones(1, 1, 4, 4)
+    assert rmse(a, b) == pytest.approx(1.0) and rmse(a, a) == 0.0
+    assert rmse(a, torch.zeros_like(a)) == pytest.approx(0.5)
+
+
+def test_no_dataset_uses_bundled_images(model_dir, tmp_path, monkeypatch, cat):
+    """A fresh install (COLD_DATA_DIR empty): every view shows real test images of the model's
+    own dataset, bundled with cold; no photo appears unless uploaded."""
+    import cold.data as cdata
+
+    empty = tmp_path / "no-data"
+    empty.mkdir()
+    monkeypatch.setenv("COLD_DATA_DIR", str(empty))
+    ex = Explorer(model_dir)
+    assert ex.data_dir == empty
+    names = ex.sample_names()
+    assert names and {n.split(" #")[0] for n in names} == set(cdata.BUNDLED)
+    m = ex.model("mnist-blur")
+    C, S, _ = m.image_shape
+    mnist = cdata.bundled_samples("mnist", image_size=S, channels=C).tensor()
+    # the comparison view's x0 of a restoration model: bundled test image number `seed`
+    c = ex.compare("mnist-blur", None, seed=3)
+    assert torch.equal(c.x0, mnist[3:4]) and "bundled" in c.source
+    # the restore view's test image, degraded by the model's D
+    a, note = ex.example_input("mnist-blur", 10, 2)
+    assert np.array_equal(a, to_uint8(m.degradation(mnist[2:3], 10))[:, :, 0]) and "bundled" in note
+    # CIFAR-10 models get CIFAR-10 images; the forward view picks images of D's dataset
+    cifar = cdata.bundled_samples("cifar10", image_size=32, channels=3).tensor()
+    assert torch.equal(ex.model_images(ex.model("cifar10-blur-generation"), 4), cifar[:4])
+    assert ex.default_sample("model:mnist-blur").startswith("mnist #")
+    assert ex.default_sample("cifar10-blur").startswith("cifar10 #")
+    assert ex.default_sample("celeba-blur").startswith("olivetti #")  # faces stand in for CelebA
+    assert ex.sample_image("olivetti #1").shape == (64, 64)
+    # animorph's partners: the bundled Fashion-MNIST images
+    x = ex.forward_tensor(cat, "celeba-animorph", 100, seed=0)
+    assert x.shape == (1, 3, 128, 128) and "fashion_mnist" in ex.partner_source()
+    # the GMM plot: the bundled images' mean colours, and it says so
+    pc = ex.prior_colors(DEFAULT_GEN)
+    assert pc.data.shape == (32, 1) and "bundled" in pc.data_source
+    assert render.gmm_plot(pc, np.zeros((2, 1))) is not None
+    # the app builds and its default sample is an MNIST digit
+    pytest.importorskip("gradio")
+    from explorer.app import build_app
+
+    demo = build_app(model_dir, empty)
+    assert demo.explorer.data_dir == empty
+
+
+def test_prior_colors_with_the_training_set(ex):
+    pc = ex.prior_colors(DEFAULT_GEN)
+    m = ex.model(DEFAULT_GEN)
+    fit_n = m.config["prior"].get("fit_n") or 60000  # what the GMM was fitted on
+    assert pc.data.shape == (min(fit_n, 60000), 1) and "training images" in pc.data_source
+    assert np.allclose(pc.means, m.prior.means.numpy())
+    # the GMM was fitted on these colours: its mean is theirs
+    assert abs(float(pc.data.mean()) - float(pc.means[0, 0])) < 0.02
+    fig = render.gmm_plot(pc, ex.swatches(DEFAULT_GEN, 3, 0)[0].numpy())
+    assert len(fig.axes) == 1
+    assert len(render.gmm_plot(ex.prior_colors("cifar10-blur-generation")).axes) == 3
+    with pytest.raises(InputError, match="restoration model"):
+        ex.prior_colors("mnist-blur")
+
+
+def test_generation_flow(ex):
+    """The swatches are the x_T of the images generated (the s = T column), for every seed;
+    perfect and broken symmetry start from the same colours; the samplers differ."""
+    n, seed = 3, 11
+    g = ex.generate(DEFAULT_GEN, n, 0.002, seed, method="tacos")
+    colors, img = ex.swatches(DEFAULT_GEN, n, seed, 0.002)
+    assert np.array_equal(img, tile([swatch_chips(g.x_T)], pad=4))
+    assert torch.allclose(colors, g.x_T.mean(dim=(2, 3)))
+    assert g.frames[0][0] == g.T and torch.equal(g.frames[0][1], g.x_T)
+    assert np.array_equal(g.movie[0], np.stack([to_uint8(x) for x in g.x_T]))
+    # a new seed: new swatches
+    assert not np.array_equal(ex.swatches(DEFAULT_GEN, n, seed + 1, 0.002)[1], img)
+    # perfect symmetry: the same colours, every pixel equal
+    p = ex.generate(DEFAULT_GEN, n, 0.0, seed, method="tacos")
+    assert torch.allclose(p.x_T.mean(dim=(2, 3)), g.x_T.mean(dim=(2, 3)), atol=1e-3)
+    assert float(p.x_T.std(dim=(2, 3)).max()) == 0.0
+    # every step is kept for the GIF: T + 1 frames from s = T to 0 (2 for the direct sampler)
+    assert g.steps == list(range(g.T, -1, -1)) and g.movie.shape[:2] == (g.T + 1, n)
+    naive = ex.generate(DEFAULT_GEN, n, 0.002, seed, method="naive")
+    direct = ex.generate(DEFAULT_GEN, n, 0.002, seed, method="direct")
+    assert torch.equal(naive.x_T, g.x_T) and not torch.equal(naive.images, g.images)
+    assert direct.steps == [g.T, 0] and direct.movie.shape[0] == 2
+    with pytest.raises(InputError, match="unknown method"):
+        ex.generate(DEFAULT_GEN, n, 0.002, seed, method="ddim")
+
+
+def test_forward_sources_and_movie(ex, cat):
+    """The forward view offers every model's own D next to the presets; the GIF's frames are
+    every x_t, t = 0..T."""
+    src = "model:mnist-blur"
+    m = ex.model("mnist-blur")
+    assert src in ex.sources() and "mnist-blur" in ex.sources()
+    assert ex.source_T(src) == m.degradation.T == 20 and ex.source_T("mnist-blur") == 40
+    C, S, _ = m.image_shape
+    assert ex.source_geometry(src) == (C, S)
+    x0 = ex.input_tensor(cat, C, S)
+    assert torch.equal(ex.forward_tensor(cat, src, 7), m.degradation(x0, 7))
+    movie = ex.forward_movie(cat, src)
+    assert [t for t, _ in movie] == list(range(21))
+    assert np.array_equal(movie[7][1], to_uint8(m.degradation(x0, 7)))
+    # a random degradation keeps one state over the movie
+    movie = ex.forward_movie(cat, "mnist-inpaint", seed=3)
+    assert np.array_equal(movie[30][1], to_uint8(ex.forward_tensor(cat, "mnist-inpaint", 30, seed=3)))
+    with pytest.raises(InputError, match="unknown model"):
+        ex.forward(cat, "model:nope", 1)
+    with pytest.raises(InputError, match="out of range"):
+        ex.forward(cat, src, 21)
+
+
+def test_strip_is_figure_1(ex):
+    st = ex.strip(DEFAULT_GEN, None, seed=2)
+    T = st.T
+    assert [t for t, _ in st.forward][0] == 0 and st.forward[-1][0] == T
+    assert [s for s, _ in st.backward][-1] == 0 and st.backward[0][0] < T
+    assert st.noise_std == 0.002  # generation: back from x_T plus the broken-symmetry noise
+    x0 = ex.model_images(ex.model(DEFAULT_GEN), 16)[2:3]
+    assert torch.equal(st.forward[0][1], x0)
+    fwd = [(f"t = {t}", to_uint8(x)) for t, x in st.forward]
+    bwd = [(f"s = {s}", to_uint8(x)) for s, x in st.backward]
+    img = export.strip_image(fwd, bwd)
+    assert img.dtype == np.uint8 and img.shape[1] > img.shape[0] * 5
+    st = ex.strip("mnist-blur", None, seed=2, method="direct")
+    assert st.noise_std == 0.0 and [s for s, _ in st.backward] == [0]
+
+
+def test_gif_frames():
+    from io import BytesIO
+
+    from PIL import Image
+
+    same = np.zeros((8, 8, 3), np.uint8)
+    frames = [export.panel(same, f"t={t}") for t in range(5)]  # identical images, own captions
+    with Image.open(BytesIO(export.gif_bytes(frames))) as im:
+        assert im.n_frames == 5 and im.info.get("loop") == 0
+    with pytest.raises(ValueError):
+        export.gif_bytes([])
+    with Image.open(BytesIO(export.gif_bytes([same, np.zeros((4, 12, 3), np.uint8)]))) as im:
+        assert im.size == (12, 8) and im.n_frames == 2  # padded to the largest frame
+
+
+def test_formulas(ex):
+    """Each view's formula of D with its current values, and the schedule against t."""
+    D = ex.model("mnist-blur").degradation  # sigma_t = 0.36 + 0.01 (t - 1), T = 20
+    text = formulas.formula(D, 5, 32)
+    start = D.sigma_start
+    assert f"σ<sub>s</sub> = {start:.4g} + 0.01·(s − 1)" in text
+    assert f"σ<sub>5</sub> = {start + 0.04:.4g} px" in text
+    assert "T = 20" in text
+    sc = formulas.schedule(D)
+    assert sc.t == list(range(1, 21)) and list(sc.curves.values())[0] == D.sigmas
+    G = ex.model(DEFAULT_GEN).degradation
+    assert "solid colour" in formulas.formula(G, G.T)
+    for preset in ("mnist-inpaint", "cifar10-snow", "cifar10-desaturate", "celeba-noise",
+                   "mnist-super_resolution", "celeba-blur"):
+        D = ex.degradation(preset)
+        assert f"T = {D.T}" in formulas.formula(D, 1, 32), preset
+        sc = formulas.schedule(D, 32)
+        assert all(len(v) == len(sc.t) for v in list(sc.curves.values()) + list(sc.curves2.values()))
+        assert render.schedule_plot(D, 32, 1) is not None
+    assert "x<sub>11</sub> = x<sub>12</sub> − D(x̂₀, 12) + D(x̂₀, 11)" in formulas.update_rule("tacos", 12)
+    assert "x<sub>s−1</sub> = D(x̂₀, s−1)" in formulas.update_rule("naive")
+    cap = render.step_caption(20, 4, ex.compare("mnist-blur", None, 0).distances(), D, 28)
+    assert "s = 4" in cap and "Algorithm 1" in cap and "TACoS" in cap
+
+
+def test_card_readme_is_cleaned():
+    from explorer.core import ModelCard, SampleGrid
+
+    readme = ("# m\n\n| | |\n|---|---|\n| degradation | Blur(T=20) |\n\n![samples](samples.png)\n\n"
+              "`samples.png` columns: ...\n")
+    card = ModelCard("m", {"data": {}, "degradation": {"preset": "p"}}, "Blur()", 20, 1, True, None,
+                     readme, SampleGrid(np.zeros((2, 2, 3), np.uint8), "file", path="samples.png"))
+    md = render.model_card_markdown(card)
+    assert "](samples.png)" not in md and "| property | value |" in md
+    assert md.count("|---|---|") == 1 and "Sample grid (shown beside this card)" in md
 
 
 # ----------------------------------------------------------------------------- uploads
@@ -418,11 +636,64 @@ def test_api_endpoints(client, cat, ex):
     assert len(gal_naive) == len(gal_tacos) >= 2 and dist["s"][-1] == len(dist["tacos"]) - 1
     images, traj = client.predict("cifar10-blur-generation", 2, 0.002, 0, api_name="/generate")
     assert len(images) == 2 and Path(traj).is_file()
+    # the comparison of a generation model: Figure 2, measured against the TACoS sample
+    *_, dist = client.predict(DEFAULT_GEN, None, 1, api_name="/compare")
+    assert "TACoS" in dist["reference"] and dist["tacos"][0] == 0.0
     shown, download = client.predict("mnist-blur", handle_file(cat), 10, "tacos", api_name="/restore")
     from PIL import Image
     _, H, W = ex.model("mnist-blur").image_shape
     with Image.open(download) as im:
         assert im.size == (W, H)  # at the model's resolution
+
+
+def _pixels(path) -> np.ndarray:
+    from PIL import Image
+
+    with Image.open(path) as im:
+        return np.asarray(im.convert("RGB"))
+
+
+def _frames(path) -> int:
+    from PIL import Image
+
+    with Image.open(path) as im:
+        return im.n_frames
+
+
+def test_api_generation_flow(client, ex):
+    """/swatches returns the x_T of /generate's images; /generate takes the sampler (default
+    TACoS, the old four inputs still work); the GIFs have one frame per step."""
+    n, seed = 2, 4
+    swatch, hexes = client.predict(DEFAULT_GEN, n, seed, 0.002, api_name="/swatches")
+    g = ex.generate(DEFAULT_GEN, n, 0.002, seed)
+    assert np.array_equal(_pixels(swatch), tile([swatch_chips(g.x_T)], pad=4))
+    assert hexes == [color_hex(c) for c in g.x_T.mean(dim=(2, 3))]
+    tacos = client.predict(DEFAULT_GEN, n, 0.002, seed, api_name="/generate")
+    same = client.predict(DEFAULT_GEN, n, 0.002, seed, "tacos", api_name="/generate")
+    naive = client.predict(DEFAULT_GEN, n, 0.002, seed, "naive", api_name="/generate")
+    first = [_pixels(x["image"]) for x in tacos[0]]
+    assert all(np.array_equal(a, _pixels(b["image"])) for a, b in zip(first, same[0]))
+    assert not all(np.array_equal(a, _pixels(b["image"])) for a, b in zip(first, naive[0]))
+    T = ex.model_T(DEFAULT_GEN)
+    assert _frames(client.predict(DEFAULT_GEN, n, 0.002, seed, "tacos", api_name="/generate_gif")) == T + 1
+    assert _frames(client.predict(DEFAULT_GEN, n, 0.002, seed, "direct", api_name="/generate_gif")) == 2
+    assert _frames(client.predict(DEFAULT_GEN, None, 0, api_name="/compare_gif")) == T + 1
+
+
+def test_api_exports(client, ex, cat):
+    from gradio_client import handle_file
+
+    gif = client.predict(handle_file(cat), "model:mnist-blur", 0, api_name="/forward_gif")
+    assert _frames(gif) == ex.model_T("mnist-blur") + 1
+    assert _frames(client.predict(handle_file(cat), "mnist-super_resolution", 0, api_name="/forward_gif")) == 4
+    x_t = client.predict(handle_file(cat), "model:mnist-blur", 20, 0, api_name="/forward")
+    assert Path(x_t).is_file()
+    strip = _pixels(client.predict("mnist-blur", None, 1, api_name="/strip"))
+    assert strip.shape[1] > 5 * strip.shape[0]
+    example, note = client.predict("mnist-blur", 10, 2, api_name="/example")
+    assert "test image #2" in note and _pixels(example).shape[:2] == ex.model("mnist-blur").image_shape[1:]
+    with pytest.raises(Exception, match="not in the list of choices"):  # gradio's dropdown check
+        client.predict(handle_file(cat), "model:nope", 0, api_name="/forward_gif")
 
 
 def test_api_rejects_bad_input(client, cat, tmp_path):
@@ -521,17 +792,24 @@ def test_memory_bounded_over_200_requests(server, small):
 # ----------------------------------------------------------------------------- the browser
 @pytest.mark.browser
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"needs Debian's Chromium at {CHROMIUM}")
-def test_browser_end_to_end(server, cat, tmp_path):
+def test_browser_end_to_end(server, cat, ex, tmp_path):
     """Every view in headless Chromium: the walk-through of ``python -m explorer.screenshots``,
-    with its screenshots written into tmp_path (never over reports/explorer/)."""
+    with its screenshots written into tmp_path (never over reports/explorer/): the forward view
+    (t slider up to T, formula, schedule, GIF, Figure 1 strip), the comparison opening on the
+    generation model (Figure 2; step slider up to T, amplified differences, GIF), the generation
+    flow (swatches, perfect and broken symmetry, the GMM plot, a new seed clears the old images),
+    restoring a test image degraded by the model, and the model card (one table, the grid)."""
     pytest.importorskip("playwright.sync_api")
     from explorer.screenshots import VIEWS, launch_chromium, sync_playwright, walk_through
 
+    # the sliders stop at the T of the chosen model (the forward view's and the restore view's
+    # sliders start at the largest T of every D, 300, for API calls)
+    Ts = {"f-t": ex.model_T(DEFAULT_GEN), "c-step": ex.model_T(DEFAULT_GEN), "r-t": ex.model_T("mnist-blur")}
     with sync_playwright() as p:
         browser = launch_chromium(p, CHROMIUM)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            shots = walk_through(page, server, cat, tmp_path / "screenshots")
+            shots = walk_through(page, server, cat, tmp_path / "screenshots", Ts)
         finally:
             browser.close()
     assert list(shots) == list(VIEWS)

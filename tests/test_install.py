@@ -18,7 +18,7 @@ import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-EXPECTED = ["cifar10-blur-generation", "mnist-blur", "mnist-inpaint"]
+EXPECTED = sorted(p.parent.name for p in (ROOT / "models").glob("*/config.json"))
 # What a wheel needs when git cannot list the files of the checkout.
 FALLBACK = ["pyproject.toml", "README.md", "MANIFEST.in", "setup.py", "setup.cfg", "cold", "explorer", "models"]
 
@@ -67,6 +67,8 @@ CHECK = textwrap.dedent("""
     import cold, explorer
     from cold.checkpoint import models_dir, shipped_models
     from explorer.core import Explorer
+    from cold.data import BUNDLED, bundled_samples
+    from cold.judges import CLASSIFIER_PATH, load_digit_classifier
 
     m = cold.load("mnist-blur")
     C, H, W = m.image_shape
@@ -78,6 +80,8 @@ CHECK = textwrap.dedent("""
         "models_dir": str(models_dir()), "shipped": shipped_models(),
         "loaded_from": str(m.path), "out_shape": list(y.shape), "finite": bool(torch.isfinite(y).all()),
         "explorer_models": Explorer().model_names(), "explorer_dir": str(Explorer().model_dir),
+        "bundled": {n: len(bundled_samples(n)) for n in BUNDLED},
+        "classifier": str(CLASSIFIER_PATH), "classifier_out": list(load_digit_classifier()(torch.zeros(1, 1, 32, 32)).shape),
     }))
 """)
 
@@ -123,6 +127,9 @@ def test_wheel_installs_with_shipped_models(tmp_path):
     assert Path(got["explorer_dir"]).resolve() == Path(got["models_dir"]).resolve()
     assert got["shipped"] == EXPECTED and got["explorer_models"] == EXPECTED
     assert got["out_shape"] == [2, 1, 28, 28] and got["finite"]
+    # package assets: the bundled test images and the digit classifier come with the install
+    assert got["bundled"] == {"mnist": 32, "fashion_mnist": 32, "cifar10": 32, "olivetti": 32}
+    assert Path(got["classifier"]).resolve().is_relative_to(installed) and got["classifier_out"] == [1, 10]
 
     # $COLD_MODEL_DIR still wins over the installed copy.
     other = tmp_path / "other-models"

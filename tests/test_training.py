@@ -13,6 +13,7 @@ import torch
 import cold
 from cold import checkpoint as ckpt
 from cold.presets import PRESETS, SCALES, apply_overrides, preset_config
+from cold.loss import ColdLoss
 from cold.training import BatchPlan, TrainingError, train
 
 needs_mnist = pytest.mark.skipif(not (Path(os.environ.get("COLD_DATA_DIR", "")) / "mnist.npz").is_file(),
@@ -237,3 +238,59 @@ def test_dataloader_workers_do_not_change_training(tmp_path):
         runs.append(train(cfg, tmp_path / f"w{w}", progress=False, device="cpu"))
     a, b = weights(runs[0]), weights(runs[1])
     assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+@needs_mnist
+def test_sigterm_saves_a_checkpoint_and_resume_is_exact(tmp_path):
+    """SIGTERM (or Ctrl-C) ends the current step, writes a checkpoint there and returns; resuming
+    gives the same weights as an uninterrupted run."""
+    cfg = smoke_cfg(steps=8, save_every=100, sample_every=100)
+    full = train(cfg, tmp_path / "a", progress=False)
+    calls = []
+
+    def loss_then_signal(R, x0, g):
+        calls.append(1)
+        if len(calls) == 3:  # during step 3
+            os.kill(os.getpid(), signal.SIGTERM)
+        return ColdLoss(ckpt.build_degradation(cfg))(R, x0, g)
+
+    before = signal.getsignal(signal.SIGTERM)
+    stopped = train(cfg, tmp_path / "b", progress=False, loss=loss_then_signal)
+    assert stopped.name == "step-0000003"
+    assert signal.getsignal(signal.SIGTERM) == before  # the handler is restored
+    resumed = train(cfg, tmp_path / "b", progress=False, resume=True)
+    for f in (ckpt.MODEL, ckpt.EMA):
+        a, b = weights(full, f), weights(resumed, f)
+        assert all(torch.equal(a[k], b[k]) for k in a), f
+    assert ckpt.read_config(resumed)["meta"]["wall_time_s"] >= 0
+
+
+@needs_mnist
+def test_init_from_starts_from_another_models_weights(tmp_path):
+    base = train(smoke_cfg(steps=2, save_every=2), tmp_path / "a", progress=False)
+    cfg = apply_overrides(smoke_cfg(steps=1, lr=0.0, warmup=0), [f"train.init_from={tmp_path / 'a'}"])
+    out = train(cfg, tmp_path / "b", progress=False)
+    src, got = weights(base, ckpt.EMA), weights(out, ckpt.MODEL)
+    assert all(torch.equal(src[k], got[k]) for k in src)  # lr 0: R is still the source's EMA
+    other = apply_overrides(cfg, ["model.dim=16"])
+    with pytest.raises(TrainingError, match="model config differs"):
+        train(other, tmp_path / "c", progress=False)
+
+
+def test_model_card_command_reproduces_the_config():
+    """The --set flags of a model card turn the preset into the run's config."""
+    from cold.modelcard import reproduce_flags
+    import shlex
+
+    cfg = apply_overrides(preset_config("cifar10-blur-generation", "cpu"),
+                          ["degradation.overrides.sigma_start=1.01", "train.init_from=runs/x y",
+                           "model.dim_mults=[1,2]", "prior.fit_n=100"])
+    cfg["step"] = 1234
+    flags = shlex.split(reproduce_flags(cfg))
+    sets = [flags[i + 1] for i in range(0, len(flags), 2)]
+    assert flags[::2] == ["--set"] * len(sets)
+    rebuilt = apply_overrides(preset_config("cifar10-blur-generation", "cpu"), sets)
+    cfg["train"]["steps"] = 1234
+    assert {k: rebuilt[k] for k in ("degradation", "model", "train", "prior", "data")} == \
+        {k: cfg[k] for k in ("degradation", "model", "train", "prior", "data")}
+    assert reproduce_flags(dict(preset_config("mnist-blur", "cpu"), step=1000)) == ""
