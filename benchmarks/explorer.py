@@ -219,17 +219,17 @@ def main(argv=None) -> int:
                     times.append(time.perf_counter() - t0)
                 print(f"\nforward scrub, {preset}, 32x32 (HTTP request to the app): {_stats(times)}")
                 if compare_model:
-                    rest_call(http, "compare", [compare_model, None, 0])
+                    rest_call(http, "compare", [compare_model, None, 0, 0.0])
                     times = []
                     for seed in range(1, args.compare_repeats + 1):
                         t0 = time.perf_counter()
-                        rest_call(http, "compare", [compare_model, None, seed])
+                        rest_call(http, "compare", [compare_model, None, seed, 0.0])
                         times.append(time.perf_counter() - t0)
                     print(f"Algorithm 1 vs TACoS, {compare_model} (HTTP /compare, images and "
                           f"galleries included): {_stats(times)}")
                 if gen_model:
                     t0 = time.perf_counter()
-                    rest_call(http, "generate", [gen_model, 16, 0.002, 0])
+                    rest_call(http, "generate", [gen_model, 16, 0.002, 0, "tacos"])
                     print(f"generation of 16 CIFAR-10 images (HTTP /generate): "
                           f"{time.perf_counter() - t0:.2f} s")
         finally:

@@ -14,7 +14,8 @@ Algorithm 1 and TACoS from the *same* N starting points x_T (the model's prior, 
   paper's Figure 2): rows alternate Algorithm 1 / TACoS, columns go from s = T to the result;
 * ``nearest.png``   -- each TACoS sample above its nearest training image (centred cosine);
 * ``diversity.png`` -- TACoS samples from the same grey levels with more per-pixel noise in x_T
-  (the "broken symmetry" of Section 5.2), one row per noise level.
+  (the "broken symmetry" of Section 5.2), one column per noise level (:data:`DIVERSITY_NOISE`
+  and the model's own).
 
 It reads the training and test images from the data directory (``COLD_DATA_DIR``).
 """
@@ -134,7 +135,7 @@ def showcase(model: str, n: int = 1000, seed: int = 0, out: str | Path | None = 
 
     # diversity: more per-pixel noise in x_T, the same grey levels
     div_rows, div = [], []
-    for s in DIVERSITY_NOISE:
+    for s in sorted(set(DIVERSITY_NOISE) | {noise}):  # the model's own level among them
         g = torch.Generator().manual_seed(seed)
         xT, st = m.prior.start(D, 8, m.image_shape, noise_std=s, generator=g)
         x = sample(m.model, D, xT, T, method="tacos", state=st)

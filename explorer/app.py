@@ -67,7 +67,7 @@ CSS = """
 .pixelated-input img { image-rendering: pixelated; width: 100% !important; height: 100% !important;
                        object-fit: contain; }
 #k-md table { table-layout: auto; width: 100%; }
-#k-md td, #k-md th { word-break: normal; overflow-wrap: anywhere; hyphens: none; }
+#k-md td, #k-md th { word-break: normal; overflow-wrap: break-word; hyphens: none; }
 #k-md td:first-child, #k-md th:first-child { white-space: nowrap; overflow-wrap: normal; width: 1%; }
 .lookfor { border-left: 4px solid #f97316; padding-left: 8px; }
 """
@@ -499,7 +499,7 @@ def compare_tab(ctx: AppContext) -> None:
                                 info="generation: Figure 2, from a GMM colour; restoration: from D(x₀, T)")
             seed = gr.Number(value=0, precision=0, minimum=0, maximum=MAX_SEED, elem_id="c-seed",
                              label="seed", info="the colour of x_T, or the test image", scale=1)
-            noise = gr.Slider(0.0, MAX_NOISE_STD, value=noise0, step=0.0005, elem_id="c-noise",
+            noise = gr.Slider(0.0, MAX_NOISE_STD, value=noise0, step=0.0001, elem_id="c-noise",
                               interactive=gen_default, scale=2, label="noise std added to x_T",
                               info="generation models: broken symmetry, 0.002 in the paper")
             image = upload_image_component(height=140, elem_id="c-image", scale=2,
@@ -690,8 +690,9 @@ def generate_tab(ctx: AppContext) -> None:
                     n = gr.Slider(1, MAX_GENERATE, value=DEFAULT_N, step=1, label="number of images n",
                                   elem_id="g-n")
                 method = gr.Radio(SAMPLERS, value="tacos", label="sampler", elem_id="g-method")
-                noise = gr.Slider(0.0, MAX_NOISE_STD, value=0.002, step=0.0005,
-                                  label="broken symmetry: noise std added to x_T", elem_id="g-noise")
+                noise = gr.Slider(0.0, MAX_NOISE_STD, value=ex.model_noise_std(default) if default else 0.002,
+                                  step=0.0001, elem_id="g-noise",
+                                  label="broken symmetry: noise std added to x_T (the model's own by default)")
                 swatch = gr.Image(label="x_T of the images below (the s = T column): GMM colours of this seed",
                                   height=120, elem_id="g-swatches", **IMAGE)
                 run = gr.Button("Generate (perfect and broken symmetry)", variant="primary", elem_id="g-run")
@@ -777,6 +778,9 @@ def generate_tab(ctx: AppContext) -> None:
         return _gif_file(_generation_frames(perfect, broken), f"{model}-generation")
 
     params = [model, n, noise, seed, method]
+    # a new model brings its own symmetry-breaking noise (0.0002 for digits, 0.002 in the paper)
+    model.change(lambda name: gr.update(value=ex.model_noise_std(name)) if name else gr.skip(),
+                 model, noise, **PRIVATE, **FAST)
     gr.on([tab.select, model.change, seed.change, n.change, noise.change], swatches,
           [model, n, seed, noise], [swatch, colors], api_name="swatches", **FAST
           ).then(after_swatches, [model, n, seed, noise, method], [gallery, perfect, trajectories, gmm, info],

@@ -1112,7 +1112,9 @@ def clean_readme(text: str) -> str:
     """A model's README.md for the card view: images that point at files next to it (which the
     page cannot load; the card shows the sample grid beside the text) are removed, and a table
     with an empty header row gets a readable one."""
-    text = re.sub(r"^\s*!\[[^\]]*\]\((?!https?:)[^)]*\)\s*$\n?", "", text, flags=re.M)
+    # a line that is only an image goes, but not the blank lines around it (a table followed by
+    # an image and a caption must stay a table followed by a paragraph)
+    text = re.sub(r"^[ \t]*!\[[^\]]*\]\((?!https?:)[^)]*\)[ \t]*$\n?", "", text, flags=re.M)
     text = re.sub(r"!\[[^\]]*\]\((?!https?:)[^)]*\)", "", text)
     return re.sub(r"^\|\s*\|\s*\|\s*\n(\|\s*-+\s*\|\s*-+\s*\|)", r"| property | value |\n\1", text,
                   flags=re.M)
