@@ -70,8 +70,18 @@ def launch_chromium(playwright, executable: str | None = None):
 
 # ----------------------------------------------------------------------------- the walk-through
 def _src(page, selector):
+    """The ``src`` of the first image in ``selector``, or None.  The image may be removed between
+    counting and reading (a view clearing its old output), so the read waits briefly, not for
+    Playwright's default 30 s."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     loc = page.locator(f"{selector} img")
-    return loc.first.get_attribute("src") if loc.count() else None
+    if not loc.count():
+        return None
+    try:
+        return loc.first.get_attribute("src", timeout=500)
+    except PlaywrightTimeout:
+        return None
 
 
 def _wait_src(page, selector, old=None, timeout=TIMEOUT):
