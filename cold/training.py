@@ -421,49 +421,51 @@ def _train(cfg, out, has_ckpt, progress, device, stop_after, loss):
     model.train()
     step = start_step
     stop = _StopRequest()
-    while step < steps and not stop.requested:
-        loss_sum = 0.0
-        for j in range(accum):
-            m = step * accum + j
-            x0 = next(batches).to(dev)
-            g = micro_generator(seed, m, acc.process_index)
-            torch.manual_seed(augmentation_seed(g) + 1)  # dropout in R: the same for any worker count
-            with acc.autocast():
-                loss = loss_fn(model, x0, g)
-            acc.backward(loss / accum)
-            loss_sum += float(loss.detach())
-        if tc.get("grad_clip"):
-            acc.clip_grad_norm_(model.parameters(), float(tc["grad_clip"]))
-        opt.step()
-        sched.step()
-        opt.zero_grad(set_to_none=True)
-        ema.update()
-        step += 1
-        done_here += 1
-        s_window += 1
-        last_loss = loss_sum / accum
-        if not math.isfinite(last_loss):
-            raise TrainingError(f"loss became {last_loss} at step {step}; lower train.lr or enable grad_clip")
-        if step % int(tc["log_every"]) == 0 or step == steps:
-            now = time.time()
-            sps = s_window / max(now - t_window, 1e-9)
-            t_window, s_window = now, 0
-            if acc.is_main_process:
-                with open(log_path, "a", newline="") as f:
-                    csv.writer(f).writerow([step, f"{last_loss:.6f}", f"{sched.get_last_lr()[0]:.3g}",
-                                            f"{sps:.3f}", f"{wall_before + now - t0:.1f}"])
-            bar.set_postfix(loss=f"{last_loss:.4f}", steps_s=f"{sps:.2f}")
-        bar.update(1)
-        if step % int(tc["save_every"]) == 0 or step == steps:
-            save(step, last_loss, wall_before + time.time() - t0)
-        if step % int(tc["sample_every"]) == 0 or step == steps:
-            grid(step)
-            model.train()
-        if stop_after is not None and done_here >= stop_after:
-            break
-        if stop.requested and step % int(tc["save_every"]) != 0 and step != steps:
-            save(step, last_loss, wall_before + time.time() - t0)
-    stop.restore()
+    try:
+        while step < steps and not stop.requested:
+            loss_sum = 0.0
+            for j in range(accum):
+                m = step * accum + j
+                x0 = next(batches).to(dev)
+                g = micro_generator(seed, m, acc.process_index)
+                torch.manual_seed(augmentation_seed(g) + 1)  # dropout in R: the same for any worker count
+                with acc.autocast():
+                    loss = loss_fn(model, x0, g)
+                acc.backward(loss / accum)
+                loss_sum += float(loss.detach())
+            if tc.get("grad_clip"):
+                acc.clip_grad_norm_(model.parameters(), float(tc["grad_clip"]))
+            opt.step()
+            sched.step()
+            opt.zero_grad(set_to_none=True)
+            ema.update()
+            step += 1
+            done_here += 1
+            s_window += 1
+            last_loss = loss_sum / accum
+            if not math.isfinite(last_loss):
+                raise TrainingError(f"loss became {last_loss} at step {step}; lower train.lr or enable grad_clip")
+            if step % int(tc["log_every"]) == 0 or step == steps:
+                now = time.time()
+                sps = s_window / max(now - t_window, 1e-9)
+                t_window, s_window = now, 0
+                if acc.is_main_process:
+                    with open(log_path, "a", newline="") as f:
+                        csv.writer(f).writerow([step, f"{last_loss:.6f}", f"{sched.get_last_lr()[0]:.3g}",
+                                                f"{sps:.3f}", f"{wall_before + now - t0:.1f}"])
+                bar.set_postfix(loss=f"{last_loss:.4f}", steps_s=f"{sps:.2f}")
+            bar.update(1)
+            if step % int(tc["save_every"]) == 0 or step == steps:
+                save(step, last_loss, wall_before + time.time() - t0)
+            if step % int(tc["sample_every"]) == 0 or step == steps:
+                grid(step)
+                model.train()
+            if stop_after is not None and done_here >= stop_after:
+                break
+            if stop.requested and step % int(tc["save_every"]) != 0 and step != steps:
+                save(step, last_loss, wall_before + time.time() - t0)
+    finally:
+        stop.restore()  # the caller's handlers are back even when training fails
     bar.close()
     if stop.requested and acc.is_main_process:
         print(f"\nstopped by {stop.requested} at step {step} (checkpoint saved); continue with "

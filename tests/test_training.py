@@ -263,6 +263,11 @@ def test_sigterm_saves_a_checkpoint_and_resume_is_exact(tmp_path):
         a, b = weights(full, f), weights(resumed, f)
         assert all(torch.equal(a[k], b[k]) for k in a), f
     assert ckpt.read_config(resumed)["meta"]["wall_time_s"] >= 0
+    # a run that fails gives the caller its handlers back as well
+    nan_loss = lambda R, x0, g: R(x0, torch.ones(len(x0), dtype=torch.long)).sum() * float("nan")  # noqa: E731
+    with pytest.raises(TrainingError, match="loss became nan"):
+        train(cfg, tmp_path / "c", progress=False, loss=nan_loss)
+    assert signal.getsignal(signal.SIGTERM) == before
 
 
 @needs_mnist
