@@ -79,6 +79,16 @@ def start_time(model_dir: str, threads: int) -> float:
             proc.kill()
 
 
+def _compare_times(ex, model: str, repeats: int) -> list[float]:
+    """Seconds of ``ex.compare`` for new seeds 1..repeats (nothing cached)."""
+    times = []
+    for seed in range(1, repeats + 1):
+        t0 = time.perf_counter()
+        ex.compare(model, None, seed)
+        times.append(time.perf_counter() - t0)
+    return times
+
+
 def rest_call(http, name: str, data: list):
     """One call of a named endpoint over Gradio's plain HTTP API."""
     event = http.post(f"gradio_api/call/{name}", json={"data": data})
@@ -144,11 +154,7 @@ def main(argv=None) -> int:
         t0 = time.perf_counter()
         c = ex.compare(compare_model, None, 0)
         first = time.perf_counter() - t0
-        times = []
-        for seed in range(1, args.compare_repeats + 1):
-            t0 = time.perf_counter()
-            ex.compare(compare_model, None, seed)
-            times.append(time.perf_counter() - t0)
+        times = _compare_times(ex, compare_model, args.compare_repeats)
         print(f"Algorithm 1 vs TACoS, {compare_model} (T={c.T}), function: first call (loads the "
               f"model and test images) {first:.2f} s; then {_stats(times)}")
     else:
@@ -163,11 +169,7 @@ def main(argv=None) -> int:
         t0 = time.perf_counter()
         ex.compare(figure2_model, None, 0)
         cached = time.perf_counter() - t0
-        times = []
-        for seed in range(1, args.compare_repeats + 1):
-            t0 = time.perf_counter()
-            ex.compare(figure2_model, None, seed)
-            times.append(time.perf_counter() - t0)
+        times = _compare_times(ex, figure2_model, args.compare_repeats)
         print(f"Figure 2 (Algorithm 1 vs TACoS from a GMM colour), {figure2_model} (T={c.T}): "
               f"first {first:.2f} s, cached {cached * 1000:.1f} ms; new seeds {_stats(times)}")
 
