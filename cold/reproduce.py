@@ -9,7 +9,7 @@ checks both).
                    [--param NAME.KEY=VALUE ...] [--runs DIR] [--no-html]
 
 Every notebook ``notebooks/NN_name.ipynb`` reproduces one section of the paper (see
-``notebooks/build_notebooks.py``).  :func:`run_notebooks` executes them with papermill, injecting
+its source is the paired jupytext file ``notebooks/NN_name.py``).  :func:`run_notebooks` executes them with papermill, injecting
 the scale, device and report directory ``<out>/<NN_name>/``; each notebook trains or loads its
 model through the library, evaluates it and writes its figures, its table (markdown and JSON, our
 numbers beside the paper's) and ``summary.json`` there.  This module adds the executed notebook

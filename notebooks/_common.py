@@ -33,8 +33,17 @@ from typing import Any, Callable, Sequence
 NOTEBOOK_DIR = Path(__file__).resolve().parent
 REPO = NOTEBOOK_DIR.parent
 
+#: The notebooks' own scale for a student running them top to bottom: ``demo`` loads the shipped
+#: model of the section from ``models/`` (falling back to a seconds-long ``smoke`` model where none
+#: is shipped) and evaluates few images, so each notebook finishes in a minute or two on 2 CPU cores.
+#: ``smoke`` (CI), ``cpu`` and ``paper`` are the training scales of :mod:`cold.presets`.
+NOTEBOOK_SCALES = ("demo", "smoke", "cpu", "paper")
 #: N (test images, and generated images) per scale when the notebook's ``n_eval`` is None.
-DEFAULT_N_EVAL = {"smoke": 8, "cpu": 200, "paper": 10_000}
+DEFAULT_N_EVAL = {"demo": 50, "smoke": 8, "cpu": 200, "paper": 10_000}
+#: Where a notebook writes when ``out_dir`` is None: a scratch folder (git-ignored), so that a
+#: student's run never overwrites the committed ``reports/`` (``cold reproduce`` passes ``out_dir``).
+SCRATCH = REPO / "scratch"
+MODELS = REPO / "models"
 #: the paper's training budget (Appendix A), for the "steps" of the paper's rows
 PAPER_STEPS = 700_000
 PAPER_STEPS_INPAINT = 60_000
@@ -285,19 +294,26 @@ class Context:
 
         t0 = time.time()
         trained_here = False
+        if not checkpoint and self.scale == "demo" and not overrides and train_steps is None:
+            checkpoint = self.shipped(preset)
         if checkpoint:
             m = load(checkpoint, device=self.torch_device)
             run = Path(m.path)
         else:
-            cfg = preset_config(preset, self.scale)
+            scale = "smoke" if self.scale == "demo" else self.scale
+            if self.scale == "demo":
+                print(f"no shipped model {preset!r} in {_shown_path(MODELS)}: training a seconds-long smoke "
+                      f"model instead (it shows the pipeline, not the paper; run the notebook with "
+                      f"scale='cpu' for a real one)")
+            cfg = preset_config(preset, scale)
             sets = list(overrides or [])
             if train_steps is not None:
                 sets.append(f"train.steps={int(train_steps)}")
             cfg = apply_overrides(cfg, sets)
-            run = self.run_root / f"{preset}-{self.scale}"
+            run = self.run_root / f"{preset}-{scale}"
             if overrides:  # another config: another run directory
                 digest = hashlib.sha1(json.dumps(list(overrides)).encode()).hexdigest()[:8]
-                run = self.run_root / f"{preset}-{self.scale}-{digest}"
+                run = self.run_root / f"{preset}-{scale}-{digest}"
             done = _finished_run(run, cfg)
             if done is not None:  # a finished run of this very config: no need to start the trainer
                 final = done
@@ -327,6 +343,11 @@ class Context:
         if info["notes"]:
             print(f"  notes: {info['notes']}")
         return m, info
+
+    def shipped(self, preset: str) -> str | None:
+        """``models/<preset>`` if a model of that name is shipped with the repository, else None."""
+        path = MODELS / preset
+        return str(path) if (path / "model.safetensors").is_file() or (path / "config.json").is_file() else None
 
     def ours(self, info: dict, n: int) -> dict:
         """The per-row metadata of one of our rows: scale, N, training steps, hardware."""
@@ -420,15 +441,17 @@ def setup(notebook: str, scale: str = "smoke", device: str = "auto", n_eval: int
           fid_features: str = "inception") -> Context:
     """Resolve a notebook's parameters and prepare its report directory.
 
-    ``out_dir`` defaults to ``<repo>/reports/<notebook>``, ``run_root`` (where models are
-    trained) to ``<repo>/runs``, ``n_eval`` to :data:`DEFAULT_N_EVAL` of the scale.
+    ``out_dir`` defaults to the scratch folder ``<repo>/scratch/<notebook>`` (the committed
+    ``reports/<notebook>`` is written only when asked for, as ``cold reproduce`` does),
+    ``run_root`` (where models are trained) to ``<repo>/runs``, ``n_eval`` to
+    :data:`DEFAULT_N_EVAL` of the scale.  At the ``demo`` scale, FID falls back to the pixel
+    stand-in (with a note) when the FID Inception weights are not installed.
     """
     import torch
-    from cold.presets import SCALES
 
     _default_data_dir()
-    if scale not in SCALES:
-        raise ValueError(f"scale must be one of {SCALES}, got {scale!r}")
+    if scale not in NOTEBOOK_SCALES:
+        raise ValueError(f"scale must be one of {NOTEBOOK_SCALES}, got {scale!r}")
     if fid_features not in FID_FEATURES:
         raise ValueError(f"fid_features must be one of {FID_FEATURES}, got {fid_features!r}")
     if os.environ.get("OMP_NUM_THREADS"):
@@ -436,7 +459,16 @@ def setup(notebook: str, scale: str = "smoke", device: str = "auto", n_eval: int
     n = int(n_eval) if n_eval is not None else DEFAULT_N_EVAL[scale]
     if n < 2:
         raise ValueError(f"n_eval must be at least 2 (FID needs a covariance), got {n}")
-    out = Path(out_dir) if out_dir else REPO / "reports" / notebook
+    if scale == "demo" and fid_features == "inception":
+        from cold.metrics import find_inception_weights
+
+        try:
+            find_inception_weights()
+        except FileNotFoundError:
+            print("The FID Inception weights are not installed (see ../shared/data/README.md or "
+                  "`pip install pytorch-fid`): the FID columns below are a pixel stand-in, marked FID*.")
+            fid_features = "pixels"
+    out = Path(out_dir) if out_dir else SCRATCH / notebook
     out.mkdir(parents=True, exist_ok=True)
     runs = Path(run_root) if run_root else REPO / "runs"
     torch.manual_seed(int(seed))
