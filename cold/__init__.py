@@ -15,7 +15,8 @@ import importlib
 
 from .degradations import (DEGRADATION_PRESETS, DEGRADATIONS, Degradation, degradation,
                            degradation_preset)
-from .sampling import METHODS, SAMPLERS, sample, sample_direct, sample_naive, sample_tacos
+from .sampling import (METHODS, SAMPLERS, sample, sample_direct, sample_naive, sample_tacos,
+                       strided_schedule)
 
 __version__ = "0.1.0"
 
@@ -39,4 +40,4 @@ def __getattr__(name):
 
 __all__ = ["DEGRADATIONS", "DEGRADATION_PRESETS", "Degradation", "degradation",
            "degradation_preset", "sample", "sample_direct", "sample_naive", "sample_tacos",
-           "SAMPLERS", "METHODS", "UNet", "load", "priors", "metrics", "data"]
+           "strided_schedule", "SAMPLERS", "METHODS", "UNet", "load", "priors", "metrics", "data"]

@@ -1,9 +1,9 @@
 """The ``cold`` command: train, sample, restore, generate, info.
 
     cold train PRESET [--scale smoke|cpu|paper] [--set key=value ...] [--out DIR] [--resume]
-    cold sample CHECKPOINT [--method tacos|naive|direct] [--n N] [--seed S] [--out grid.png]
-    cold restore CHECKPOINT IMAGE... [--t T] [--method M] [--out DIR]
-    cold generate CHECKPOINT [--n N] [--noise-std 0.002] [--method M] [--seed S] [--out DIR]
+    cold sample CHECKPOINT [--method tacos|naive|direct] [--steps K] [--n N] [--seed S] [--out grid.png]
+    cold restore CHECKPOINT IMAGE... [--t T] [--method M] [--steps K] [--out DIR]
+    cold generate CHECKPOINT [--n N] [--noise-std 0.002] [--method M] [--steps K] [--seed S] [--out DIR]
     cold info CHECKPOINT
     cold export RUN --name NAME [--out models] [--force]
     cold evaluate CHECKPOINT [--n N] [--out DIR]
@@ -28,6 +28,10 @@ EPILOG = "Run 'cold COMMAND --help' for the options of a command."
 class CLIError(Exception):
     pass
 
+
+#: --steps of sample, restore and generate (strided sampling, cold.sampling.strided_schedule)
+STEPS_HELP = ("strided sampling (our extension beyond the paper): K evenly spaced steps from t "
+              "down to 0 instead of all t (default: all t steps; ignored by --method direct)")
 
 #: the largest accepted --noise-std: images lie in [-1, 1]
 MAX_NOISE_STD = 1.0
@@ -69,6 +73,26 @@ def unique_output_names(paths, suffix: str = "-restored.png") -> list[str]:
         seen.add(name.lower())
         out.append(name)
     return out
+
+
+def _check_steps(args, t: int) -> int | None:
+    """``--steps K`` (strided sampling, our extension): K evenly spaced steps from t to 0."""
+    K = getattr(args, "steps", None)
+    if K is None:
+        return None
+    if args.method == "direct":
+        print("note: --steps is ignored by --method direct (one call R(x_t, t))", file=sys.stderr)
+        return None
+    if t < 1:
+        raise CLIError(f"--steps {K} needs a severity t >= 1; at t = 0 there is nothing to sample")
+    if not 1 <= K <= t:
+        raise CLIError(f"--steps {K} is out of range 1..{t}: the sampler takes at most t = {t} "
+                       f"steps (leave --steps out for all of them)")
+    return K
+
+
+def _method_label(method: str, steps: int | None) -> str:
+    return method if steps is None else f"{method} ({steps} step{'s' if steps != 1 else ''})"
 
 
 def _device(name: str | None) -> str:
@@ -120,22 +144,24 @@ def cmd_sample(args):
     m = load(args.checkpoint, device=_device(args.device))
     attach_partners(m)
     dev = next(m.model.parameters()).device
-    x0 = test_images(m, args.n, spread=False).to(dev)
     D = m.degradation
     t = D.T if args.t is None else args.t
     if not 0 <= t <= D.T:
         raise CLIError(f"--t {t} is out of range 0..{D.T} for this model")
+    steps = _check_steps(args, t)
+    x0 = test_images(m, args.n, spread=False).to(dev)
     g = torch.Generator().manual_seed(args.seed)
     state = D.sample_state(x0, generator=g)
     x_t = D(x0, t, state)
     direct = sample(m.model, D, x_t, t, method="direct", state=state)
-    restored = sample(m.model, D, x_t, t, method=args.method, state=state)
+    restored = sample(m.model, D, x_t, t, method=args.method, state=state, steps=steps)
     out = Path(args.out)
     _check_finite(torch.cat([direct, restored]), "the test images")
     save_grid([x_t, direct, restored, x0], out)
     rmse = lambda a: float(((a.clamp(-1, 1) - x0) / 2).pow(2).mean().sqrt())
-    print(f"{out}: columns degraded | direct | {args.method} | original; RMSE in [0,1]: "
-          f"degraded {rmse(x_t):.4f}, direct {rmse(direct):.4f}, {args.method} {rmse(restored):.4f}")
+    label = _method_label(args.method, steps)
+    print(f"{out}: columns degraded | direct | {label} | original; RMSE in [0,1]: "
+          f"degraded {rmse(x_t):.4f}, direct {rmse(direct):.4f}, {label} {rmse(restored):.4f}")
 
 
 def cmd_restore(args):
@@ -149,6 +175,7 @@ def cmd_restore(args):
     t = D.T if args.t is None else args.t
     if not 0 <= t <= D.T:
         raise CLIError(f"--t {t} is out of range 0..{D.T} for this model")
+    steps = _check_steps(args, t)
     if D.random and args.method != "direct":
         print(f"note: {D.name} is a random degradation; TACoS uses a freshly drawn state "
               f"(seed {args.seed})", file=sys.stderr)
@@ -165,7 +192,7 @@ def cmd_restore(args):
             raise CLIError(str(e)) from None
     results = []
     for path, x in zip(args.images, inputs):
-        y = sample(m.model, D, x.to(dev), t, method=args.method,
+        y = sample(m.model, D, x.to(dev), t, method=args.method, steps=steps,
                    generator=torch.Generator().manual_seed(args.seed))
         _check_finite(y, str(path))
         results.append(y)
@@ -191,6 +218,7 @@ def cmd_generate(args):
                        f"use a *-generation (or noise) model")
     attach_partners(m)
     D = m.degradation
+    steps = _check_steps(args, D.T)
     g = torch.Generator().manual_seed(args.seed)
     dev = next(m.model.parameters()).device
     kw = {}
@@ -200,15 +228,15 @@ def cmd_generate(args):
         kw["noise_std"] = float(m.config["prior"]["noise_std"])
     x_T, state = m.prior.start(D, args.n, m.image_shape, generator=g, device=dev,
                                fixed_noise=args.fixed_noise, **kw)
-    x0 = sample(m.model, D, x_T, D.T, method=args.method, state=state, generator=g)
+    x0 = sample(m.model, D, x_T, D.T, method=args.method, state=state, generator=g, steps=steps)
     _check_finite(x0, "the generated images")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     for i in range(args.n):
         save_grid([x0[i:i + 1]], out / f"{i:04d}.png", pad=0)
     save_grid([x_T, x0], out / "grid.png")
-    print(f"{args.n} images in {out} (grid.png: x_T | generated, {args.method}, "
-          f"noise_std {kw.get('noise_std', 0.0)})")
+    print(f"{args.n} images in {out} (grid.png: x_T | generated, "
+          f"{_method_label(args.method, steps)}, noise_std {kw.get('noise_std', 0.0)})")
 
 
 def cmd_export(args):
@@ -374,6 +402,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--method", choices=["tacos", "naive", "direct"], default="tacos")
     s.add_argument("--n", type=int, default=8, help="number of test images")
     s.add_argument("--t", type=int, default=None, help="severity (default T)")
+    s.add_argument("--steps", type=int, default=None, metavar="K", help=STEPS_HELP)
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--out", default="grid.png")
     s.add_argument("--device", default="auto")
@@ -386,6 +415,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("images", nargs="+", metavar="IMAGE")
     s.add_argument("--t", type=int, default=None, help="severity of the degradation (default T)")
     s.add_argument("--method", choices=["tacos", "naive", "direct"], default="tacos")
+    s.add_argument("--steps", type=int, default=None, metavar="K", help=STEPS_HELP)
     s.add_argument("--seed", type=int, default=0, help="seed of the degradation state for random degradations")
     s.add_argument("--out", default="restored")
     s.add_argument("--device", default="auto")
@@ -400,6 +430,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--method", choices=["tacos", "naive", "direct"], default="tacos")
     s.add_argument("--fixed-noise", action="store_true",
                    help="noise models: keep z fixed (Table 5 'Fixed Noise') instead of re-estimating it (DDIM)")
+    s.add_argument("--steps", type=int, default=None, metavar="K", help=STEPS_HELP)
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--out", default="generated")
     s.add_argument("--device", default="auto")
@@ -527,7 +558,7 @@ def main(argv=None) -> int:
     if not getattr(args, "fn", None):
         parser.print_help()
         return 2
-    for name in ("n",):
+    for name in ("n", "steps"):
         if getattr(args, name, 1) is not None and getattr(args, name, 1) < 1:
             parser.error(f"--{name} must be at least 1")
     try:

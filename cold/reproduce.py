@@ -89,12 +89,37 @@ def parse_params(items: Iterable[str] | None, names: Sequence[str]) -> dict[str,
     return out
 
 
+WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+#: what an interactive widget's output becomes in the static HTML export
+WIDGET_NOTE = ("[interactive widget: open the notebook in JupyterLab to use it; "
+               "the static figure next to it shows the same content]")
+
+
+def static_widgets(nb) -> int:
+    """Replace every ipywidgets output of an executed notebook by a short plain-text note and
+    drop the saved widget state.  Widgets need a live kernel, and an HTML export renders them with
+    scripts fetched from a CDN: offline they would be blank boxes.  Returns how many were replaced."""
+    n = 0
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            data = out.get("data")
+            if data and WIDGET_MIME in data:
+                data.pop(WIDGET_MIME)
+                data["text/plain"] = WIDGET_NOTE
+                n += 1
+    nb.metadata.pop("widgets", None)
+    return n
+
+
 def export_html(ipynb: Path, html: Path) -> Path:
-    """Export an executed notebook to a standalone HTML file (outputs, figures and widgets embedded)."""
+    """Export an executed notebook to a standalone HTML file (outputs and figures embedded) that
+    reads the same offline: widget outputs become a note (:func:`static_widgets`), and no widget
+    manager script is loaded from a CDN."""
     import nbformat
     from nbconvert import HTMLExporter
 
     nb = nbformat.read(str(ipynb), as_version=4)
+    static_widgets(nb)
     body, _ = HTMLExporter().from_notebook_node(nb)
     atomic_write_text(html, body)
     return html

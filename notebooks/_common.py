@@ -119,6 +119,47 @@ def grid_figure(columns: Sequence[tuple[str, Any]], title: str = "", size: float
     return fig
 
 
+def spread_indices(n: int, k: int) -> list[int]:
+    """``k`` indices spread evenly over ``range(n)`` (all of them if ``k >= n``).
+
+    The evaluated test subsets are in the datasets' order, which for CIFAR-10 here is sorted by
+    class: the *first* rows of a figure would all be airplanes.  Figures take these rows instead."""
+    if k >= n:
+        return list(range(n))
+    return [int(i * n / k) for i in range(k)]
+
+
+def mosaic(images, ncols: int = 8, title: str = "", size: float = 0.9, labels: Sequence[str] | None = None):
+    """A compact grid figure of one batch ``(N, C, H, W)`` in [0, 1]: ``ncols`` images a row
+    (as the paper's sample grids), optional per-image ``labels`` under each tile."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    imgs = images.detach().float().cpu().clamp(0, 1)
+    n, c, h, w = imgs.shape
+    ncols = max(1, min(ncols, n))
+    nrows = math.ceil(n / ncols)
+    pad = max(1, h // 16)
+    canvas = np.ones((nrows * (h + pad) + pad, ncols * (w + pad) + pad, 3))
+    for i in range(n):
+        a = imgs[i].expand(3, -1, -1) if c == 1 else imgs[i]
+        y, x = pad + (i // ncols) * (h + pad), pad + (i % ncols) * (w + pad)
+        canvas[y:y + h, x:x + w] = a.numpy().transpose(1, 2, 0)
+    fig_w = size * ncols * max(1.0, w / 32) ** 0.5
+    fig_h = fig_w * canvas.shape[0] / canvas.shape[1] + (0.4 if title else 0.1) + (0.25 * nrows if labels else 0)
+    fig, ax = plt.subplots(figsize=(fig_w, fig_h))
+    ax.imshow(canvas, interpolation="nearest")
+    ax.axis("off")
+    if labels:
+        for i, lab in enumerate(list(labels)[:n]):
+            ax.text(pad + (i % ncols) * (w + pad) + w / 2, pad + (i // ncols) * (h + pad) + h + pad / 2,
+                    str(lab), ha="center", va="top", fontsize=7)
+    if title:
+        ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
 def trajectory(R, D, x_t, t, method: str, state=None, keep: Sequence[int] | None = None):
     """Run a sampler on ``x_t`` and keep the iterates x_s (and x̂0 = R(x_s, s)) at the steps ``keep``.
 
@@ -547,13 +588,14 @@ def restoration_figures(ctx: Context, m, result: dict, fig_name: str, title: str
     from cold.evaluate import test_images
 
     im = result["images"]
-    cols = [("degraded D(x0,T)", im["degraded"]), ("direct R(D(x0,T))", im["direct"]),
-            ("sampled (TACoS)", im["tacos"]), ("original x0", im["real"])]
+    rows = spread_indices(int(im["real"].shape[0]), n_show)  # over classes, not the first (sorted) ones
+    cols = [("Degraded x_T", im["degraded"][rows]), ("Direct R(x_T, T)", im["direct"][rows]),
+            ("TACoS", im["tacos"][rows]), ("Original x0", im["real"][rows])]
     ctx.save_fig(grid_figure(cols, title=title, max_rows=n_show), fig_name)
     if progressive_name:
         D = m.degradation
         x0, _ = test_images(m, ctx.n_eval)
-        x0 = x0[:n_prog].to(ctx.torch_device)
+        x0 = x0[spread_indices(len(x0), n_prog)].to(ctx.torch_device)
         g = torch.Generator().manual_seed(ctx.seed)
         state = D.sample_state(x0, generator=g)
         x_T = D(x0, D.T, state)

@@ -58,8 +58,60 @@ def test_train_sample_restore_info_export(blur_run, tmp_path, capsys):
         del os.environ["COLD_MODEL_DIR"]
 
 
+def spy_sampler(monkeypatch):
+    """Record (method, steps, the steps at which R was called) for every cold.sampling.sample call."""
+    import cold.sampling
+
+    real, seen = cold.sampling.sample, []
+
+    def spy(R, D, x_t, t, method="tacos", **kw):
+        calls = []
+        out = real(lambda x, s: (calls.append(int(s.max())), R(x, s))[1], D, x_t, t, method, **kw)
+        seen.append((method, kw.get("steps"), calls))
+        return out
+
+    monkeypatch.setattr(cold.sampling, "sample", spy)
+    return seen
+
+
 @needs_data
-def test_generate(tmp_path):
+def test_steps(blur_run, tmp_path, capsys, monkeypatch):
+    """--steps K (strided sampling, our extension beyond the paper) reaches the sampler."""
+    T = cold.load(blur_run).degradation.T
+    seen = spy_sampler(monkeypatch)
+    assert run("sample", blur_run, "--n", 2, "--steps", 4, "--out", tmp_path / "grid.png") == 0
+    assert seen == [("direct", None, [T]), ("tacos", 4, cold.strided_schedule(T, 4)[:-1])]
+    assert "tacos (4 steps)" in capsys.readouterr().out
+    src = tmp_path / "mine.png"
+    Image.fromarray((np.random.default_rng(0).random((32, 32)) * 255).astype(np.uint8)).save(src)
+    seen.clear()
+    assert run("restore", blur_run, src, "--t", 9, "--steps", 3, "--method", "naive",
+               "--out", tmp_path / "restored") == 0
+    assert seen == [("naive", 3, [9, 6, 3])]
+    # without --steps: every step, as before; --steps T is the same
+    seen.clear()
+    assert run("sample", blur_run, "--n", 2, "--t", 5, "--out", tmp_path / "a.png") == 0
+    assert run("sample", blur_run, "--n", 2, "--t", 5, "--steps", 5, "--out", tmp_path / "b.png") == 0
+    assert seen[1] == ("tacos", None, [5, 4, 3, 2, 1]) and seen[3] == ("tacos", 5, [5, 4, 3, 2, 1])
+    assert (tmp_path / "a.png").read_bytes() == (tmp_path / "b.png").read_bytes()
+    capsys.readouterr()
+    # direct ignores --steps (with a note); out of range is one line
+    assert run("sample", blur_run, "--n", 2, "--method", "direct", "--steps", 3,
+               "--out", tmp_path / "d.png") == 0
+    assert "ignored by --method direct" in capsys.readouterr().err
+    assert run("sample", blur_run, "--steps", T + 1, "--out", tmp_path / "x.png") == 1
+    err = capsys.readouterr().err
+    assert err.startswith("cold: error: --steps") and f"out of range 1..{T}" in err
+    assert not (tmp_path / "x.png").exists()
+    assert run("sample", blur_run, "--t", 0, "--steps", 1, "--out", tmp_path / "x.png") == 1
+    assert "nothing to sample" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        run("sample", blur_run, "--steps", 0)
+    assert "--steps must be at least 1" in capsys.readouterr().err
+
+
+@needs_data
+def test_generate(tmp_path, monkeypatch, capsys):
     out = tmp_path / "gen"
     assert run("train", "cifar10-blur-generation", "--scale", "smoke", "--out", out, "--no-progress",
                "--set", "train.steps=2", "--set", "train.save_every=2") == 0
@@ -67,6 +119,14 @@ def test_generate(tmp_path):
     assert m.prior is not None and m.prior.kind == "mean_color_gmm"
     assert run("generate", out, "--n", 3, "--noise-std", 0.002, "--out", tmp_path / "g") == 0
     assert len(list((tmp_path / "g").glob("0*.png"))) == 3
+    # --steps K: strided sampling (our extension) from the prior's x_T
+    seen = spy_sampler(monkeypatch)
+    assert run("generate", out, "--n", 2, "--steps", 3, "--out", tmp_path / "g3") == 0
+    assert seen == [("tacos", 3, cold.strided_schedule(m.degradation.T, 3)[:-1])]
+    assert "tacos (3 steps)" in capsys.readouterr().out
+    assert len(list((tmp_path / "g3").glob("0*.png"))) == 2
+    assert run("generate", out, "--steps", m.degradation.T + 1, "--out", tmp_path / "g4") == 1
+    assert "out of range" in capsys.readouterr().err and not (tmp_path / "g4").exists()
 
 
 @needs_data

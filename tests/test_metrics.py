@@ -258,3 +258,31 @@ def test_inception_separates_mnist_from_cifar(inception_feats):
     kid_within, _ = M.kid_from_features(fm[:5], fm[5:])
     kid_across, _ = M.kid_from_features(fm[:5], fc)
     assert kid_across > 0.1 and kid_across > 5 * abs(kid_within)
+
+
+#: Inception pool3 features of three bundled test images (cold/assets/test-samples.npz, the first
+#: image of each set, as uint8), computed once with the preprocessing documented in cold.metrics
+#: (TF-legacy bilinear resize to 299 px, (x - 128) / 128, grey repeated to RGB): the first six
+#: values, the norm and the largest entry.  They pin the network *and* its preprocessing: a changed
+#: resize, range, channel order or speed-up (issue 13: jit.freeze, channels_last, batch size)
+#: that alters the features fails here, although every other Inception test would still pass.
+PINNED = {
+    "cifar10": ([0.05486, 0.0, 0.63474, 0.42974, 1.17593, 0.10819], 23.7945, 1774, 4.71156),
+    "mnist": ([0.01249, 0.06493, 0.00095, 0.05033, 0.08182, 0.01176], 21.959, 456, 3.54063),
+    "olivetti": ([0.01591, 0.0, 0.05605, 0.00375, 0.22441, 0.08145], 19.3854, 260, 3.33976),
+}
+
+
+@pytest.mark.inception
+@needs_weights
+@pytest.mark.parametrize("name", sorted(PINNED))
+def test_inception_output_pinned(name):
+    from cold.data import BUNDLED_PATH
+
+    with np.load(BUNDLED_PATH) as z:
+        x = torch.from_numpy(z[f"{name}_x"][:1])
+    f = M.features(x, device="cpu", progress=False)[0]
+    first, norm, argmax, top = PINNED[name]
+    np.testing.assert_allclose(f[:6], first, rtol=1e-3, atol=2e-5)
+    assert abs(np.linalg.norm(f) - norm) < 1e-3 * norm
+    assert int(f.argmax()) == argmax and abs(f.max() - top) < 1e-3 * top

@@ -316,3 +316,25 @@ def test_grid_figure_caps_rows(common):
     assert rows(common.grid_figure([("a", imgs), ("b", imgs)])) == 16
     assert rows(common.grid_figure([("a", imgs)], max_rows=3)) == 3
     assert rows(common.grid_figure([("a", imgs[:5]), ("b", imgs)], max_rows=8)) == 5
+
+
+def test_html_export_reads_offline(tmp_path):
+    """An executed notebook's widgets would be blank boxes in an offline HTML export (their
+    renderer comes from a CDN): the export replaces them by a note and loads no widget script."""
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook, new_output
+
+    from cold.reproduce import WIDGET_MIME, WIDGET_NOTE, export_html
+
+    cell = new_code_cell("slider")
+    cell.outputs = [new_output("display_data", data={WIDGET_MIME: {"model_id": "abc", "version_major": 2,
+                                                                   "version_minor": 0},
+                                                     "text/plain": "IntSlider(value=3)"}),
+                    new_output("stream", name="stdout", text="figure below\n")]
+    nb = new_notebook(cells=[cell])
+    nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {}}}
+    src = tmp_path / "w.ipynb"
+    nbformat.write(nb, str(src))
+    html = export_html(src, tmp_path / "w.html").read_text()
+    assert WIDGET_NOTE in html and "figure below" in html
+    assert WIDGET_MIME not in html and "html-manager" not in html
