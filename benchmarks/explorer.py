@@ -11,8 +11,11 @@ Prints
   trajectories, distances; target < 2 s), as a function call and as an HTTP ``/compare`` request;
 * the comparison view's default, Figure 2 on the generation model it opens on
   (mnist-blur-generation, T = 80; report), first call and a repeated (cached) one;
+* Algorithm 1 and TACoS from one x_T: two sampler runs against one side-by-side batch
+  (:func:`cold.sampling.sample_side_by_side`, what the comparison view now does);
 * the exports: a GIF of every x_t (forward, 32 px) and the forward -> backward strip (report);
-* generation of 16 CIFAR-10 images with TACoS (cifar10-blur-generation), wall time.
+* generation of 16 images with TACoS on each shipped blur-generation model: all T steps against
+  the generate view's default strided K = T/5 (target: < 3 s), wall time.
 
 The models come from ``--model-dir`` (default: the shipped ``models/``).
 """
@@ -188,15 +191,45 @@ def main(argv=None) -> int:
         ex.strip(model, None, 0)
         print(f"forward -> backward strip (Figure 1), {model}: {time.perf_counter() - t0:.2f} s")
 
+    # ------------------------------------------- Algorithm 1 + TACoS: sequential vs one batch
+    if figure2_model:
+        import torch
+
+        from cold.sampling import sample, sample_side_by_side
+
+        m = ex.model(figure2_model)
+        D, R = m.degradation, m.model
+        x_T, state = m.prior.start(D, 1, m.image_shape, noise_std=0.0002,
+                                   generator=torch.Generator().manual_seed(0))
+        seq, one = [], []
+        with torch.no_grad():
+            for _ in range(args.compare_repeats):
+                t0 = time.perf_counter()
+                for meth in ("naive", "tacos"):
+                    sample(R, D, x_T, D.T, method=meth, state=state, callback=lambda *a: None)
+                seq.append(time.perf_counter() - t0)
+                t0 = time.perf_counter()
+                sample_side_by_side(R, D, x_T, D.T, state=state, callback=lambda *a: None)
+                one.append(time.perf_counter() - t0)
+        print(f"Algorithm 1 and TACoS trajectories, {figure2_model} (T={D.T}), sampling only: "
+              f"two runs {_stats(seq)}; one side-by-side batch {_stats(one)} "
+              f"(ratio {min(seq) / min(one):.2f}x)")
+
     # ---------------------------------------------------------------- generate
-    if gen_model:
-        ex.generate(gen_model, 1, 0.002, 0)  # load
-        t0 = time.perf_counter()
-        g = ex.generate(gen_model, 16, 0.002, 0)
-        wall = time.perf_counter() - t0
-        print(f"generation of 16 CIFAR-10 images with TACoS, {gen_model} (T={g.T}): {wall:.2f} s "
-              f"({wall / 16 * 1000:.0f} ms per image)")
-    else:
+    from explorer.core import default_steps
+
+    for gm in [g for g in ("cifar10-blur-generation", "mnist-blur-generation") if g in names]:
+        T = ex.model(gm).degradation.T
+        ex.generate(gm, 1, 0.002, 0)  # load
+        walls = {}
+        for K in (None, default_steps(T)):
+            t0 = time.perf_counter()
+            ex.generate(gm, 16, 0.002, 1, steps=K)
+            walls[K] = time.perf_counter() - t0
+        K = default_steps(T)
+        print(f"generation of 16 images with TACoS, {gm}: all T = {T} steps {walls[None]:.2f} s; "
+              f"default K = {K} steps {walls[K]:.2f} s ({walls[None] / walls[K]:.1f}x faster)")
+    if not gen_model:
         print("generation: no cifar10-blur-generation model in the model directory (skipped)")
 
     # ---------------------------------------------------------------- over HTTP
@@ -231,8 +264,9 @@ def main(argv=None) -> int:
                           f"galleries included): {_stats(times)}")
                 if gen_model:
                     t0 = time.perf_counter()
-                    rest_call(http, "generate", [gen_model, 16, 0.002, 0, "tacos"])
-                    print(f"generation of 16 CIFAR-10 images (HTTP /generate): "
+                    K = default_steps(ex.model(gen_model).degradation.T)
+                    rest_call(http, "generate", [gen_model, 16, 0.002, 2, "tacos", K])
+                    print(f"generation of 16 CIFAR-10 images (HTTP /generate, default K = {K}): "
                           f"{time.perf_counter() - t0:.2f} s")
         finally:
             demo.close()

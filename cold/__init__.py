@@ -15,8 +15,8 @@ import importlib
 
 from .degradations import (DEGRADATION_PRESETS, DEGRADATIONS, Degradation, degradation,
                            degradation_preset)
-from .sampling import (METHODS, SAMPLERS, sample, sample_direct, sample_naive, sample_tacos,
-                       strided_schedule)
+from .sampling import (METHODS, SAMPLERS, sample, sample_direct, sample_naive, sample_side_by_side,
+                       sample_tacos, strided_schedule)
 
 __version__ = "0.1.0"
 
@@ -39,5 +39,5 @@ def __getattr__(name):
 
 
 __all__ = ["DEGRADATIONS", "DEGRADATION_PRESETS", "Degradation", "degradation",
-           "degradation_preset", "sample", "sample_direct", "sample_naive", "sample_tacos",
+           "degradation_preset", "sample", "sample_direct", "sample_naive", "sample_side_by_side", "sample_tacos",
            "strided_schedule", "SAMPLERS", "METHODS", "UNet", "load", "priors", "metrics", "data"]

@@ -211,7 +211,7 @@ def check_evaluable(m) -> None:
 def evaluate_restoration(m, n: int = 1000, split: str = "test", seed: int = 0, batch_size: int = 100,
                          device=None, methods: Sequence[str] = ("tacos", "direct"), progress: bool = True,
                          features: FeatureFn | None = None, feature_batch_size: int = 50,
-                         cache_dir=None, keep_images: bool = False) -> dict:
+                         cache_dir=None, keep_images: bool = False, steps: int | None = None) -> dict:
     """Tables 1-4 and 6: Degraded, Sampled (TACoS) and Direct x FID, KID, SSIM, RMSE.
 
     Args:
@@ -226,6 +226,8 @@ def evaluate_restoration(m, n: int = 1000, split: str = "test", seed: int = 0, b
         feature_batch_size: Inception batch size.
         cache_dir: reference-statistics cache (default :func:`cold.metrics.default_cache_dir`).
         keep_images: also return the [0, 1] image sets under ``"images"`` (not written to JSON).
+        steps: strided sampling with K network calls (our extension, :func:`cold.sample`);
+            ``None``: all T steps, as the paper.
 
     Returns ``{"meta": {...}, "rows": [{"key", "name", "fid", "kid_mean", "kid_std", "ssim",
     "rmse"}, ...]}``.
@@ -241,8 +243,10 @@ def evaluate_restoration(m, n: int = 1000, split: str = "test", seed: int = 0, b
         x_T = _run(lambda sl: D(x0[sl].to(dev), D.T, st(sl)), n, batch_size, "degrade", False)
     sets = {"degraded": x_T}
     for meth in methods:
-        sets[meth] = _run(lambda sl: sample(R, D, x_T[sl].to(dev), D.T, method=meth, state=st(sl)),
-                          n, batch_size, f"{meth} (T={D.T})", progress)
+        sets[meth] = _run(lambda sl: sample(R, D, x_T[sl].to(dev), D.T, method=meth, state=st(sl),
+                                            steps=steps),
+                          n, batch_size, f"{meth} (T={D.T}{'' if steps is None else f', {steps} steps'})",
+                          progress)
     sampling_s = time.perf_counter() - t0
 
     real01 = M.to_unit_range(x0)
@@ -255,7 +259,7 @@ def evaluate_restoration(m, n: int = 1000, split: str = "test", seed: int = 0, b
     meta = _metadata(m, "restoration", info, seed, dev, batch_size, scorer.network)
     states = ("one per image, drawn from a generator seeded by (seed, i)" if D.random
               else "none (deterministic degradation)")
-    meta.update(methods=list(methods), states=states,
+    meta.update(methods=list(methods), states=states, steps=steps if steps is not None else "all (T)",
                 timings=dict(sampling_s=round(sampling_s, 2), features_s=round(scorer.seconds, 2)),
                 wall_time_s=round(time.perf_counter() - start, 2))
     result = dict(meta=meta, rows=rows)
@@ -277,15 +281,15 @@ def evaluate_generation(m, n: int = 1000, noise_stds: Sequence[float] = DEFAULT_
                         methods: Sequence[str] = ("direct", "naive", "tacos"), seed: int = 0,
                         split: str = "test", batch_size: int = 100, device=None, progress: bool = True,
                         features: FeatureFn | None = None, feature_batch_size: int = 50,
-                        cache_dir=None, keep_images: bool = False) -> dict:
+                        cache_dir=None, keep_images: bool = False, steps: int | None = None) -> dict:
     """Table 5 and Appendix A.7: FID and KID of N generated images against N test images.
 
     One row per (prior setting, sampler).  Prior settings are the ``noise_stds`` added to x_T
     (0 = "perfect symmetry", 0.002 = "broken symmetry"), or, for noise models (Gaussian prior),
     "Fixed Noise" (the sampled z is the state of every step) and "Estimated Noise" (the state
     is re-estimated at every step: DDIM).  All N starting points of a setting come from one
-    generator seeded by ``seed`` and are shared by the samplers.  Other arguments as
-    :func:`evaluate_restoration`.  Returns ``{"meta": {...}, "rows": [{"setting", "noise_std",
+    generator seeded by ``seed`` and are shared by the samplers.  Other arguments (``steps``:
+    strided sampling) as :func:`evaluate_restoration`.  Returns ``{"meta": {...}, "rows": [{"setting", "noise_std",
     "method", "name", "fid", "kid_mean", "kid_std"}, ...]}``.
     """
     if m.prior is None:
@@ -306,7 +310,7 @@ def evaluate_generation(m, n: int = 1000, noise_stds: Sequence[float] = DEFAULT_
         st = lambda sl: state if isinstance(state, str) else state_to(index_state(state, sl), dev)  # noqa: E731
         for meth in methods:
             t0 = time.perf_counter()
-            x = _run(lambda sl: sample(R, D, x_T[sl].to(dev), D.T, method=meth, state=st(sl)),
+            x = _run(lambda sl: sample(R, D, x_T[sl].to(dev), D.T, method=meth, state=st(sl), steps=steps),
                      n, batch_size, f"{s['setting']}, {meth}", progress)
             sampling_s += time.perf_counter() - t0
             x01 = M.to_unit_range(x)
@@ -314,7 +318,7 @@ def evaluate_generation(m, n: int = 1000, noise_stds: Sequence[float] = DEFAULT_
             rows.append(dict(setting=s["setting"], noise_std=s["noise_std"], method=meth,
                              name=SAMPLER_NAMES[meth], **scorer(x01, paired=False)))
     meta = _metadata(m, "generation", info, seed, dev, batch_size, scorer.network)
-    meta.update(methods=list(methods), prior=m.prior.kind,
+    meta.update(methods=list(methods), prior=m.prior.kind, steps=steps if steps is not None else "all (T)",
                 states="all N x_T (and states) of a setting from one generator seeded by seed, "
                        "shared by the samplers",
                 settings=[r["setting"] for r in rows[::len(methods)]],

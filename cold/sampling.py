@@ -200,7 +200,10 @@ def _restore(R, x, s):
     return x0_hat.to(x.dtype)
 
 
-def _iterate(update: str, R, D, x_t, t, state, callback, generator, steps=None):
+def _iterate(update, R, D, x_t, t, state, callback, generator, steps=None):
+    """The loop of Algorithm 1 / TACoS.  ``update``: "naive", "tacos", or a BoolTensor (B,) that
+    is True for the rows updated with TACoS and False for those updated with Algorithm 1
+    (:func:`sample_side_by_side`)."""
     t = _as_t(D, x_t, t)
     schedules = _schedules(t, steps)
     # next_step[u][s]: the step after s in the schedule of the images with t = u
@@ -232,7 +235,11 @@ def _iterate(update: str, R, D, x_t, t, state, callback, generator, steps=None):
             st = D.estimate_state(x_s, x0_hat, s_vec)
         else:
             st = index_state(state, idx)
-        if update == "naive":       # Algorithm 1 (strided: s - 1 becomes the next step s_prev)
+        if isinstance(update, torch.Tensor):  # some rows Algorithm 1, the others TACoS
+            d_prev = D(x0_hat, s_prev, st)
+            tacos_rows = (update if everyone else update[idx]).view(-1, *([1] * (x_s.dim() - 1)))
+            x_prev = torch.where(tacos_rows, x_s - D(x0_hat, s, st) + d_prev, d_prev)
+        elif update == "naive":     # Algorithm 1 (strided: s - 1 becomes the next step s_prev)
             x_prev = D(x0_hat, s_prev, st)
         else:                       # Algorithm 2 (TACoS)
             x_prev = x_s - D(x0_hat, s, st) + D(x0_hat, s_prev, st)
@@ -280,6 +287,33 @@ def sample_tacos(R, D, x_t, t, state=None, callback=None, generator=None, steps=
     ``steps`` (our extension): x_{s_{i-1}} = x_{s_i} - D(x̂0, s_i) + D(x̂0, s_{i-1}) over a strided
     schedule, see the module docstring."""
     return _iterate("tacos", R, D, x_t, t, state, callback, generator, steps)
+
+
+@torch.no_grad()
+def sample_side_by_side(R, D, x_t, t, methods=("naive", "tacos"), state=None, callback=None,
+                        generator=None, steps=None) -> dict[str, torch.Tensor]:
+    """Algorithm 1 and TACoS (``methods``, iterative samplers only) from the same ``x_t``, run
+    as ONE batch: each step calls R once on the iterates of all methods stacked, method-major
+    (rows ``i·B ... (i+1)·B - 1`` are ``methods[i]``), so comparing the samplers costs one
+    network call per step instead of one per method and step.
+
+    Each method's result is what :func:`sample` gives for it alone (up to the floating-point
+    differences of a larger batch in R); ``state`` (drawn once if None) is shared by the methods.
+    ``callback(s, x_s, x0_hat)`` sees the stacked batch.  Returns ``{method: x̂}``.
+    """
+    methods = tuple(methods)
+    bad = [m for m in methods if m not in ("naive", "tacos")]
+    if bad or not methods:
+        raise ValueError(f"sample_side_by_side: methods must be among 'naive' and 'tacos', got {methods!r}")
+    t = _as_t(D, x_t, t)
+    B, k = x_t.shape[0], len(methods)
+    state = _initial_state(D, x_t, state, generator)
+    rows = torch.arange(B, device=x_t.device).repeat(k)
+    stacked_state = state if state is None or isinstance(state, str) else index_state(state, rows)
+    is_tacos = torch.tensor([m == "tacos" for m in methods], device=x_t.device).repeat_interleave(B)
+    out = _iterate(is_tacos, R, D, x_t.repeat(k, *([1] * (x_t.dim() - 1))), t.repeat(k),
+                   stacked_state, callback, generator, steps)
+    return {m: out[i * B:(i + 1) * B] for i, m in enumerate(methods)}
 
 
 SAMPLERS: dict[str, Callable] = {"direct": sample_direct, "naive": sample_naive, "tacos": sample_tacos}

@@ -39,8 +39,8 @@ import numpy as np
 
 from . import export, formulas, render
 from .core import (FRAMES, MAX_GENERATE, MAX_NOISE_STD, MAX_SEED, MAX_UPLOAD_MB,
-                   MODEL_PREFIX, Comparison, Explorer, InputError, color_hex, difference_image,
-                   display, to_native, to_uint8, upscale)
+                   MODEL_PREFIX, Comparison, Explorer, InputError, color_hex, default_steps,
+                   difference_image, display, to_native, to_uint8, upscale)
 
 #: concurrency of the Gradio queue: quick events (scrubbing, step display) and model runs
 FAST_CONCURRENCY = 4
@@ -690,6 +690,10 @@ def generate_tab(ctx: AppContext) -> None:
                     n = gr.Slider(1, MAX_GENERATE, value=DEFAULT_N, step=1, label="number of images n",
                                   elem_id="g-n")
                 method = gr.Radio(SAMPLERS, value="tacos", label="sampler", elem_id="g-method")
+                T0 = ctx.T_of(default) if default else 100
+                steps = gr.Slider(1, T0, value=default_steps(T0), step=1, elem_id="g-steps",
+                                  label=f"network calls K (strided sampling, our extension; K = T = {T0}: "
+                                        f"every step, as the paper)")
                 noise = gr.Slider(0.0, MAX_NOISE_STD, value=ex.model_noise_std(default) if default else 0.002,
                                   step=0.0001, elem_id="g-noise",
                                   label="broken symmetry: noise std added to x_T (the model's own by default)")
@@ -746,41 +750,58 @@ def generate_tab(ctx: AppContext) -> None:
         return render.generation_info(m.prior, float(noise_std), method, m.degradation, m.image_shape[1])
 
     @_user_errors
-    def generate(model, n, noise_std, seed, method="tacos"):
-        g = ex.generate(model, n, noise_std, seed, method=method)
+    def generate(model, n, noise_std, seed, method="tacos", steps=None):
+        g = ex.generate(model, n, noise_std, seed, method=method, steps=_k(model, steps))
         return render.generated_gallery(g), g.trajectory_grid()
 
     @_user_errors
-    def generate_perfect(model, n, noise_std, seed, method="tacos"):
+    def generate_perfect(model, n, noise_std, seed, method="tacos", steps=None):
         """The same colours with noise 0, and the swatches of what was generated."""
-        g = ex.generate(model, n, 0.0, seed, method=method)
+        g = ex.generate(model, n, 0.0, seed, method=method, steps=_k(model, steps))
         _, img = ex.swatches(model, n, seed, noise_std)
         return g.trajectory_grid(), img
 
     @_user_errors
-    def generate_color(model, color, n, noise_std, seed, method="tacos"):
+    def generate_color(model, color, n, noise_std, seed, method="tacos", steps=None):
         if not color:
             raise InputError("pick a colour first")
-        g = ex.generate(model, n, noise_std, seed, color=color, method=method)
+        g = ex.generate(model, n, noise_std, seed, color=color, method=method, steps=_k(model, steps))
         return render.generated_gallery(g), g.trajectory_grid()
 
     @_user_errors
-    def color_perfect(model, color, n, noise_std, seed, method="tacos"):
-        g = ex.generate(model, n, 0.0, seed, color=color, method=method)
-        b = ex.generate(model, n, noise_std, seed, color=color, method=method)
+    def color_perfect(model, color, n, noise_std, seed, method="tacos", steps=None):
+        g = ex.generate(model, n, 0.0, seed, color=color, method=method, steps=_k(model, steps))
+        b = ex.generate(model, n, noise_std, seed, color=color, method=method, steps=_k(model, steps))
         chips = [upscale(to_uint8(x), 64) for x in b.x_T]
         return g.trajectory_grid(), export.row(chips, pad=4)
 
     @_user_errors
-    def generate_gif(model, n, noise_std, seed, method="tacos"):
-        broken = ex.generate(model, n, noise_std, seed, method=method)
-        perfect = ex.generate(model, n, 0.0, seed, method=method) if float(noise_std) > 0 else None
+    def generate_gif(model, n, noise_std, seed, method="tacos", steps=None):
+        broken = ex.generate(model, n, noise_std, seed, method=method, steps=_k(model, steps))
+        perfect = ex.generate(model, n, 0.0, seed, method=method, steps=_k(model, steps)) if float(noise_std) > 0 else None
         return _gif_file(_generation_frames(perfect, broken), f"{model}-generation")
 
-    params = [model, n, noise, seed, method]
+    def _k(model, steps):
+        """The K of the steps slider for ``model``: at most its T (a client may send the default
+        K of another model); None (not sent) is every step."""
+        if steps in (None, ""):
+            return None
+        return min(int(steps), ctx.T_of(model)) if model else steps
+
+    def steps_for(name):
+        """A new model: the K slider spans its T, at the default K = T / 5."""
+        if not name:
+            return gr.skip()
+        T = ctx.T_of(name)
+        return gr.update(maximum=T, value=default_steps(T),
+                         label=f"network calls K (strided sampling, our extension; K = T = {T}: every "
+                               f"step, as the paper)")
+
+    params = [model, n, noise, seed, method, steps]
     # a new model brings its own symmetry-breaking noise (0.0002 for digits, 0.002 in the paper)
     model.change(lambda name: gr.update(value=ex.model_noise_std(name)) if name else gr.skip(),
                  model, noise, **PRIVATE, **FAST)
+    model.change(steps_for, model, steps, **PRIVATE, **FAST)
     gr.on([tab.select, model.change, seed.change, n.change, noise.change], swatches,
           [model, n, seed, noise], [swatch, colors], api_name="swatches", **FAST
           ).then(after_swatches, [model, n, seed, noise, method], [gallery, perfect, trajectories, gmm, info],
@@ -788,9 +809,9 @@ def generate_tab(ctx: AppContext) -> None:
     method.change(method_info, [model, noise, method], info, **PRIVATE, **FAST)
     run.click(generate, params, [gallery, trajectories], api_name="generate", **HEAVY
               ).then(generate_perfect, params, [perfect, swatch], **PRIVATE, **HEAVY)
-    run_color.click(generate_color, [model, color, n, noise, seed, method], [gallery, trajectories],
+    run_color.click(generate_color, [model, color, n, noise, seed, method, steps], [gallery, trajectories],
                     api_name="generate_color", **HEAVY
-                    ).then(color_perfect, [model, color, n, noise, seed, method], [perfect, swatch],
+                    ).then(color_perfect, [model, color, n, noise, seed, method, steps], [perfect, swatch],
                            **PRIVATE, **HEAVY)
     gif_button.click(generate_gif, params, gif, api_name="generate_gif", **HEAVY)
 

@@ -65,6 +65,15 @@ MAX_SWATCHES = 64
 DEFAULT_NOISE_STD = 0.002
 #: number of frames in filmstrips and trajectory galleries
 FRAMES = 9
+#: the generate view's default strided TACoS (our extension): K = T / STEPS_DIVISOR network calls,
+#: 5x fewer than the paper's T.  benchmarks/sampling.py measured FID at K = T/5 within a few
+#: percent of all T steps for the shipped generation models (README, "Faster sampling").
+STEPS_DIVISOR = 5
+
+
+def default_steps(T: int) -> int:
+    """The generate view's default number of network calls K for a model with T steps."""
+    return max(1, -(-int(T) // STEPS_DIVISOR))
 #: test images a model's views draw from (``seed`` picks one)
 POOL = 16
 #: images per set in the sample dropdown of the forward view
@@ -829,9 +838,10 @@ class Explorer:
         D(x̂, s) of the final TACoS sample x̂.  Otherwise x0 is ``image`` (converted to the
         model's size) or test image number ``seed`` of the model's dataset (bundled with cold
         when the data is absent), x_T = D(x0, T, state) (plus ``noise_std`` noise for
-        generation models), and the yardstick is D(x0, s).  Results are cached (LRU).
+        generation models), and the yardstick is D(x0, s).  Both samplers run as one batch
+        (:func:`cold.sampling.sample_side_by_side`).  Results are cached (LRU).
         """
-        from cold.sampling import sample
+        from cold.sampling import sample, sample_side_by_side
 
         m = self.model(model)
         seed = check_int("seed", seed, 0, MAX_SEED)
@@ -865,16 +875,18 @@ class Explorer:
                 x_T = (x_T + noise_std * torch.randn(x_T.shape, generator=g, dtype=torch.float64)
                        .to(x_T.dtype).to(dev))
         direct = sample(R, D, x_T, T, method="direct", state=state)
-        trajs = {}
-        for method in ("naive", "tacos"):
-            traj: list = [None] * (T + 1)
+        # Algorithm 1 and TACoS as one batch: one network call per step for both
+        methods = ("naive", "tacos")
+        B = x_T.shape[0]
+        trajs = {k: [None] * (T + 1) for k in methods}
 
-            def record(s, x_s, x0_hat, traj=traj):
-                traj[s] = (x_s.clone(), x0_hat.clone())
+        def record(s, x_s, x0_hat):
+            for i, k in enumerate(methods):
+                trajs[k][s] = (x_s[i * B:(i + 1) * B].clone(), x0_hat[i * B:(i + 1) * B].clone())
 
-            final = sample(R, D, x_T, T, method=method, state=state, callback=record)
-            traj[0] = (final, final)
-            trajs[method] = traj
+        finals = sample_side_by_side(R, D, x_T, T, methods=methods, state=state, callback=record)
+        for k in methods:
+            trajs[k][0] = (finals[k], finals[k])
         if x0 is None:
             reference, label = trajs["tacos"][0][0], "the final TACoS sample"
         else:
@@ -921,11 +933,12 @@ class Explorer:
 
     @torch.no_grad()
     def generate(self, model: str, n=8, noise_std=DEFAULT_NOISE_STD, seed=0, color=None,
-                 method: str = "tacos", frames: int = FRAMES) -> Generation:
+                 method: str = "tacos", frames: int = FRAMES, steps=None) -> Generation:
         """Generate ``n`` images: x_T from the prior (:meth:`start`; or the solid ``color``, a
         C-vector in [-1, 1] or a "#rrggbb" string) plus ``noise_std`` Gaussian noise, then the
-        sampler ``method`` (TACoS, Algorithm 1 "naive" or "direct").  Cached (LRU)."""
-        from cold.sampling import sample
+        sampler ``method`` (TACoS, Algorithm 1 "naive" or "direct") with ``steps`` = K network
+        calls (strided sampling, our extension; None or T: all T steps, the paper).  Cached (LRU)."""
+        from cold.sampling import sample, strided_schedule
 
         m = self.generation_model(model)
         n = check_int("n", n, 1, MAX_GENERATE)
@@ -933,9 +946,12 @@ class Explorer:
         seed = check_int("seed", seed, 0, MAX_SEED)
         check_choice("method", method, METHODS)
         D, R = m.degradation, m.model
+        steps = None if steps in (None, "") else check_int("steps", steps, 1, D.T)
+        if steps == D.T:
+            steps = None
         C, H, W = m.image_shape
         dev = self._device(m)
-        key = (model, n, noise_std, seed, None if color is None else str(color), method, frames)
+        key = (model, n, noise_std, seed, None if color is None else str(color), method, frames, steps)
         hit = self._generations.get(key)
         if hit is not None:
             return hit
@@ -951,21 +967,24 @@ class Explorer:
             state = D.sample_state(x_T, generator=g) if D.random else None
         T = D.T
         keep = set(_evenly(T, frames, descending=True))
-        got, steps, movie = [], [], []
+        if steps is not None:  # strided: the frames are the steps taken (at most ``frames``)
+            taken = strided_schedule(T, steps)[:-1]
+            keep = {taken[i] for i in _evenly(len(taken) - 1, min(frames, len(taken)))}
+        got, taken_steps, movie = [], [], []
 
         def record(s, x_s, x0_hat):
-            steps.append(s)
+            taken_steps.append(s)
             movie.append(np.stack([to_uint8(x) for x in x_s]))
             if s in keep:
                 got.append((s, x_s.clone()))
 
-        x0 = sample(R, D, x_T, T, method=method, state=state, callback=record, generator=g)
+        x0 = sample(R, D, x_T, T, method=method, state=state, callback=record, generator=g, steps=steps)
         if method == "direct":
-            got, steps, movie = [(T, x_T)], [T], [np.stack([to_uint8(x) for x in x_T])]
+            got, taken_steps, movie = [(T, x_T)], [T], [np.stack([to_uint8(x) for x in x_T])]
         got.append((0, x0))
-        steps.append(0)
+        taken_steps.append(0)
         movie.append(np.stack([to_uint8(x) for x in x0]))
-        out = Generation(model, T, x_T, x0, got, method, noise_std, steps, np.stack(movie))
+        out = Generation(model, T, x_T, x0, got, method, noise_std, taken_steps, np.stack(movie))
         return self._generations.put(key, out)
 
     def prior_colors(self, model: str) -> PriorColors:

@@ -170,3 +170,22 @@ def test_generation_with_inception(runs, tmp_path):
                               device="cpu", progress=False, cache_dir=tmp_path)
     (row,) = r["rows"]
     assert r["meta"]["feature_network"] == E.FEATURE_NETWORK and row["fid"] > 0 and row["kid_std"] >= 0
+
+
+def test_strided_evaluation(runs, restoration):
+    """steps=T evaluates exactly what the paper's all-steps samplers give; steps=K < T other
+    images, recorded in the metadata (the quality/speed table of benchmarks/sampling.py)."""
+    m = load(runs["cifar10-blur-generation"])
+    kw = dict(n=N, seed=1, batch_size=8, device="cpu", progress=False, features=projection,
+              noise_stds=(0.002,), methods=("tacos",), keep_images=True)
+    full = E.evaluate_generation(m, **kw)
+    same = E.evaluate_generation(m, steps=m.degradation.T, **kw)
+    few = E.evaluate_generation(m, steps=3, **kw)
+    key = ("noise_std = 0.002", "tacos")
+    assert torch.equal(full["images"][key], same["images"][key]) and full["rows"] == same["rows"]
+    assert full["meta"]["steps"] == "all (T)" and few["meta"]["steps"] == 3
+    assert not torch.equal(full["images"][key], few["images"][key])
+    mr, res, _ = restoration
+    again = E.evaluate_restoration(mr, n=N, seed=3, batch_size=4, device="cpu", progress=False,
+                                   features=projection, steps=mr.degradation.T)
+    assert again["rows"] == res["rows"]

@@ -26,6 +26,7 @@ if str(ROOT) not in sys.path:  # explorer/ lives next to cold/ in the source tre
 
 from explorer import export, formulas, render  # noqa: E402
 from explorer.core import (DISPLAY_SIZE, MAX_PIXELS, Explorer, InputError, check_int,  # noqa: E402
+                           default_steps,
                            color_hex, load_image, parse_color, rmse, swatch_chips, tile, to_uint8,
                            upscale)
 
@@ -678,8 +679,22 @@ def test_api_generation_flow(client, ex):
     assert all(np.array_equal(a, _pixels(b["image"])) for a, b in zip(first, same[0]))
     assert not all(np.array_equal(a, _pixels(b["image"])) for a, b in zip(first, naive[0]))
     T = ex.model_T(DEFAULT_GEN)
-    assert _frames(client.predict(DEFAULT_GEN, n, 0.002, seed, "tacos", api_name="/generate_gif")) == T + 1
+    # strided TACoS (our extension): the default is K = T/5 network calls, one frame per step
+    from explorer.core import display
+    from explorer.render import THUMBNAIL
+
+    K = default_steps(T)
+    assert K < T
+    assert _frames(client.predict(DEFAULT_GEN, n, 0.002, seed, "tacos", api_name="/generate_gif")) == K + 1
+    assert _frames(client.predict(DEFAULT_GEN, n, 0.002, seed, "tacos", T, api_name="/generate_gif")) == T + 1
     assert _frames(client.predict(DEFAULT_GEN, n, 0.002, seed, "direct", api_name="/generate_gif")) == 2
+    strided = client.predict(DEFAULT_GEN, n, 0.002, seed, "tacos", K, api_name="/generate")
+    assert all(np.array_equal(a, _pixels(b["image"])) for a, b in zip(first, strided[0]))
+    full = client.predict(DEFAULT_GEN, n, 0.002, seed, "tacos", T, api_name="/generate")
+    every = ex.generate(DEFAULT_GEN, n, 0.002, seed, steps=None).images
+    assert all(np.array_equal(display(x, THUMBNAIL), _pixels(b["image"])) for x, b in zip(every, full[0]))
+    with pytest.raises(Exception, match="greater than maximum"):  # the slider spans 1..T
+        client.predict(DEFAULT_GEN, n, 0.002, seed, "tacos", 10 * T, api_name="/generate")
     assert _frames(client.predict(DEFAULT_GEN, None, 0, api_name="/compare_gif")) == T + 1
 
 

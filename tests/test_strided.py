@@ -272,3 +272,31 @@ def test_steps_errors_per_image_t():
     with pytest.raises(ValueError, match=r"out of range 1\.\.t=0"):
         cold.sample(lambda x, s: x, D, x_t, 0, steps=1)
     assert torch.equal(cold.sample(lambda x, s: x, D, x_t, 0), x_t)  # t = 0 without steps: as given
+
+
+@pytest.mark.parametrize("steps", [None, 4])
+def test_side_by_side_equals_separate_runs(steps):
+    """Algorithm 1 and TACoS run as one stacked batch (one R call per step for both, what the
+    explorer's comparison does) give each sampler's own result; R is called once per step."""
+    from cold import degradation_preset, sample, sample_side_by_side
+    from cold.unet import UNet
+
+    torch.manual_seed(0)
+    D = degradation_preset("mnist-inpaint", T=10)  # random state (mask centres), shared by the methods
+    net = UNet(dim=8, dim_mults=(1, 2), channels=1).eval()
+    calls = []
+
+    def R(x, s):
+        calls.append(x.shape[0])
+        return net(x, s)
+
+    x0 = torch.rand(3, 1, 16, 16) * 2 - 1
+    state = D.sample_state(x0, generator=torch.Generator().manual_seed(1))
+    x_T = D(x0, D.T, state)
+    both = sample_side_by_side(R, D, x_T, D.T, state=state, steps=steps)
+    assert calls == [6] * (steps or D.T)
+    for method in ("naive", "tacos"):
+        alone = sample(net, D, x_T, D.T, method=method, state=state, steps=steps)
+        torch.testing.assert_close(both[method], alone, rtol=1e-5, atol=1e-5)
+    with pytest.raises(ValueError, match="among"):
+        sample_side_by_side(R, D, x_T, D.T, methods=("direct",))
