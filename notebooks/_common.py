@@ -140,24 +140,40 @@ def mosaic(images, ncols: int = 8, title: str = "", size: float = 0.9, labels: S
     ncols = max(1, min(ncols, n))
     nrows = math.ceil(n / ncols)
     pad = max(1, h // 16)
-    canvas = np.ones((nrows * (h + pad) + pad, ncols * (w + pad) + pad, 3))
+    gap = max(pad, int(round(0.45 * h))) if labels else pad  # room for a label under each row
+    canvas = np.ones((nrows * (h + gap) + pad, ncols * (w + pad) + pad, 3))
     for i in range(n):
         a = imgs[i].expand(3, -1, -1) if c == 1 else imgs[i]
-        y, x = pad + (i // ncols) * (h + pad), pad + (i % ncols) * (w + pad)
+        y, x = pad + (i // ncols) * (h + gap), pad + (i % ncols) * (w + pad)
         canvas[y:y + h, x:x + w] = a.numpy().transpose(1, 2, 0)
     fig_w = size * ncols * max(1.0, w / 32) ** 0.5
-    fig_h = fig_w * canvas.shape[0] / canvas.shape[1] + (0.4 if title else 0.1) + (0.25 * nrows if labels else 0)
+    fig_h = fig_w * canvas.shape[0] / canvas.shape[1] + (0.4 if title else 0.1)
     fig, ax = plt.subplots(figsize=(fig_w, fig_h))
     ax.imshow(canvas, interpolation="nearest")
     ax.axis("off")
     if labels:
         for i, lab in enumerate(list(labels)[:n]):
-            ax.text(pad + (i % ncols) * (w + pad) + w / 2, pad + (i // ncols) * (h + pad) + h + pad / 2,
+            ax.text(pad + (i % ncols) * (w + pad) + w / 2, pad + (i // ncols) * (h + gap) + h + 1,
                     str(lab), ha="center", va="top", fontsize=7)
     if title:
         ax.set_title(title, fontsize=10)
     fig.tight_layout()
     return fig
+
+
+def png(fig, dpi: int = 90) -> bytes:
+    """A matplotlib figure as PNG bytes (the figure is closed), for the notebooks' sliders: they
+    redraw an ``ipywidgets.Image`` instead of using ``ipywidgets.interact`` /
+    ``interactive_output``, whose Output widget can hang headless runs (papermill, nbconvert
+    --execute: jupyter/nbclient#312)."""
+    import io
+
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    plt.close(fig)
+    return buf.getvalue()
 
 
 def trajectory(R, D, x_t, t, method: str, state=None, keep: Sequence[int] | None = None):

@@ -44,7 +44,7 @@ CASES = {
     "05_snowification": ({"overrides": SHORT_T}, "table4", [("cifar10-snow", SHORT_T)]),
     "06_colorization": ({"overrides": SHORT_T}, "table6", [("cifar10-desaturate", SHORT_T)]),
     "07_noise_ddim": ({"overrides": SHORT_T}, "table5_hot", [("cifar10-noise", SHORT_T)]),
-    "08_blur_generation": ({"overrides": SHORT_T}, "table5_cold", [("cifar10-blur-generation", SHORT_T)]),
+    "08_blur_generation": ({"overrides": SHORT_T}, "table5_cold", [("mnist-blur-generation", SHORT_T)]),
     "09_other_generation": ({"overrides": {"cifar10-inpaint-generation": SHORT_T, "mnist-animorph": SHORT_T}},
                             "section5_3", [("cifar10-inpaint-generation", SHORT_T),
                                            ("cifar10-super_resolution-generation", []),
@@ -338,3 +338,19 @@ def test_html_export_reads_offline(tmp_path):
     html = export_html(src, tmp_path / "w.html").read_text()
     assert WIDGET_NOTE in html and "figure below" in html
     assert WIDGET_MIME not in html and "html-manager" not in html
+
+
+def test_demo_scale_uses_shipped_models_and_scratch(common, monkeypatch, tmp_path):
+    """A student's run (no parameters: scale "demo") loads the shipped model of the section and
+    writes into the scratch folder, never into the committed reports/; a preset that is not
+    shipped falls back to a smoke model (trained into run_root)."""
+    monkeypatch.setattr(common, "SCRATCH", tmp_path / "scratch")
+    ctx = common.setup("02_deblurring", scale="demo", run_root=str(tmp_path / "runs"), device="cpu")
+    assert ctx.out_dir == (tmp_path / "scratch" / "02_deblurring").resolve() and ctx.out_dir.is_dir()
+    assert ctx.n_eval == common.DEFAULT_N_EVAL["demo"]
+    m, info = ctx.model("mnist-blur")
+    assert Path(m.path).resolve() == (ROOT / "models" / "mnist-blur").resolve()
+    assert info["scale"] == "cpu" and not info["trained_or_resumed_here"]
+    assert ctx.shipped("cifar10-snow") is None
+    with pytest.raises(ValueError, match="scale must be one of"):
+        common.setup("02_deblurring", scale="huge", out_dir=str(tmp_path / "x"))
