@@ -7,7 +7,7 @@ the model's own symmetry-breaking noise) or :func:`cold.evaluate.evaluate_restor
 machine, and writes a markdown table, JSON and a plot (FID against wall time) to ``--out``:
 
     python benchmarks/sampling.py --models mnist-blur-generation,cifar10-blur-generation,mnist-blur \\
-        --steps all,40,20,10,5 --n 200 --out reports/sampling
+        --steps all,T/2,T/5,T/10 --n 200 --out reports/sampling
 
 ``--no-fid`` only times the sampling (no data or Inception needed beyond the models; used by
 benchmarks/gpu.sh on a GPU).
@@ -30,7 +30,12 @@ def parse_steps(text, T):
     out = []
     for part in text.split(","):
         part = part.strip()
-        k = T if part == "all" else int(part)
+        if part == "all":
+            k = T
+        elif part.startswith("T/"):  # a fraction of the model's T, rounded up (the explorer's T/5)
+            k = -(-T // int(part[2:]))
+        else:
+            k = int(part)
         if 1 <= k <= T and k not in out:
             out.append(k)
     return out
@@ -70,7 +75,8 @@ def time_only(m, n, K, method, device, batch):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--models", default="mnist-blur-generation,cifar10-blur-generation,mnist-blur")
-    ap.add_argument("--steps", default="all,40,20,10,5", help="comma list of K ('all' = T)")
+    ap.add_argument("--steps", default="all,T/2,T/5,T/10", help="comma list of K: integers, 'all' (= T) "
+                    "or 'T/d' (T divided by d, rounded up)")
     ap.add_argument("--n", type=int, default=200)
     ap.add_argument("--methods", default="tacos", help="comma list among tacos, naive")
     ap.add_argument("--device", default="cpu")
