@@ -432,3 +432,14 @@ def test_an_interrupted_export_is_not_a_model(tmp_path, monkeypatch):
     (tmp_path / ".tiny.abc123.tmp" / ckpt.CONFIG).write_text("{}")
     monkeypatch.setenv("COLD_MODEL_DIR", str(tmp_path))
     assert ckpt.shipped_models() == [] and Explorer(tmp_path).model_names() == []
+
+
+def test_evaluate_steps_in_range(tmp_path, capsys):
+    """cold evaluate --steps K needs 1 <= K <= T (mnist-blur: T = 20); nothing is written."""
+    out = tmp_path / "ev"
+    assert run("evaluate", "mnist-blur", "--steps", "21", "--n", "4", "--out", out) == 1
+    one_line_error(capsys, "--steps", "1..20")
+    with pytest.raises(SystemExit) as e:  # like --n, caught while parsing
+        run("evaluate", "mnist-blur", "--steps", "0", "--n", "4", "--out", out)
+    assert e.value.code == 2 and "--steps must be at least 1" in capsys.readouterr().err
+    assert not out.exists()
