@@ -359,9 +359,10 @@ class Context:
         else:
             scale = "smoke" if self.scale == "demo" else self.scale
             if self.scale == "demo":
-                print(f"no shipped model {preset!r} in {_shown_path(MODELS)}: training a seconds-long smoke "
-                      f"model instead (it shows the pipeline, not the paper; run the notebook with "
-                      f"scale='cpu' for a real one)")
+                why = ("overrides or train_steps were given" if self.shipped(preset)
+                       else f"no shipped model {preset!r} in {_shown_path(MODELS)}")
+                print(f"{why}: training a seconds-long smoke model instead (it shows the pipeline, "
+                      f"not the paper; run the notebook with scale='cpu' for a real one)")
             cfg = preset_config(preset, scale)
             sets = list(overrides or [])
             if train_steps is not None:
