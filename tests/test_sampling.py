@@ -84,18 +84,29 @@ def ddim_reference(eps_model, alpha_bar, x_T, T):
     return x
 
 
-def test_tacos_with_estimated_noise_is_ddim():
+def ddim_setup(seed: int):
+    """The noise degradation (T = 25), a fixed ε-model, the R (x̂0 prediction) it implies and an
+    x_T: what the DDIM-equivalence tests share.  Returns (T, D, alpha_bar, eps_model, R, x_T, g),
+    g the generator that drew them (for further draws)."""
     T = 25
     D = Noise(T=T)
     ab = D.alpha_bar
-    g = torch.Generator().manual_seed(0)
+    g = torch.Generator().manual_seed(seed)
     W = torch.randn(3, 3, 3, 3, generator=g, dtype=torch.float64) * 0.2
+
     def eps_model(x, t):
         return torch.tanh(torch.nn.functional.conv2d(x, W, padding=1)) + 0.001 * t
+
     def R(x, s):  # the x̂0 that corresponds to the ε-prediction
         t = int(s[0])
         return (x - (1 - ab[t]).sqrt() * eps_model(x, t)) / ab[t].sqrt()
+
     x_T = torch.randn(2, 3, 8, 8, generator=g, dtype=torch.float64)
+    return T, D, ab, eps_model, R, x_T, g
+
+
+def test_tacos_with_estimated_noise_is_ddim():
+    T, D, ab, eps_model, R, x_T, g = ddim_setup(0)
     ours = cold.sample(R, D, x_T, T, method="tacos", state="estimate")
     ref = ddim_reference(eps_model, ab, x_T, T)
     assert torch.allclose(ours, ref, atol=1e-8)

@@ -13,7 +13,7 @@ import cold
 from cold.degradations.interpolation import Noise
 from cold.sampling import strided_schedule
 
-from test_sampling import LinearDegradation, random_restoration
+from test_sampling import LinearDegradation, ddim_setup, random_restoration
 
 
 def counting(R):
@@ -159,17 +159,7 @@ def strided_ddim_reference(eps_model, alpha_bar, x_T, schedule):
 
 @pytest.mark.parametrize("K", [1, 3, 5, 8])
 def test_strided_tacos_with_estimated_noise_is_strided_ddim(K):
-    T = 25
-    D = Noise(T=T)
-    ab = D.alpha_bar
-    g = torch.Generator().manual_seed(K)
-    W = torch.randn(3, 3, 3, 3, generator=g, dtype=torch.float64) * 0.2
-    def eps_model(x, t):
-        return torch.tanh(torch.nn.functional.conv2d(x, W, padding=1)) + 0.001 * t
-    def R(x, s):  # the x̂0 that corresponds to the ε-prediction
-        t = int(s[0])
-        return (x - (1 - ab[t]).sqrt() * eps_model(x, t)) / ab[t].sqrt()
-    x_T = torch.randn(2, 3, 8, 8, generator=g, dtype=torch.float64)
+    T, D, ab, eps_model, R, x_T, _ = ddim_setup(K)
     # the schedule, computed here: evenly spaced integers T = τ_K > ... > τ_1 > 0
     tau = [int(np.floor(i * T / K + 0.5)) for i in range(K, -1, -1)]
     ref = strided_ddim_reference(eps_model, ab, x_T, tau)
