@@ -145,7 +145,8 @@ def test_dataset(model_or_cfg, split: str = "test"):
 
 def test_indices(length: int, n: int) -> list[int]:
     """``n`` evenly spaced indices into a split of ``length`` images (all of them if n >= length):
-    index floor(i * length / n), so class-sorted splits (CIFAR-10) are covered evenly."""
+    index floor(i * length / n), so class-sorted splits (CIFAR-10) are covered evenly.  The
+    evaluation subset, and the images a prior with ``fit_n`` is fitted on."""
     n = min(int(n), int(length))
     return [i * length // n for i in range(n)]
 

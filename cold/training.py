@@ -37,7 +37,7 @@ import torch
 from tqdm.auto import tqdm
 
 from . import checkpoint as ckpt
-from .build import build_datasets, build_degradation, build_model, build_prior, first_images
+from .build import build_datasets, build_degradation, build_model, build_prior, first_images, test_indices
 from .grids import sample_grid, save_grid
 from .loss import ColdLoss
 from .utils import atomic_write_text, hardware
@@ -136,15 +136,17 @@ def training_batches(ds, plan: BatchPlan, seed: int, rank: int = 0, start: int =
 
 
 def fit_prior(cfg: dict, D, ds) -> dict | None:
-    """Fit the generation prior of a config (``prior.fit_n`` first images, default all) for D;
-    returns its ``to_dict()`` (``None`` for restoration configs)."""
+    """Fit the generation prior of a config for D on ``prior.fit_n`` training images (default
+    all), evenly spaced over the split (:func:`cold.build.test_indices`: the first n of a
+    class-sorted split such as CIFAR-10 would be airplanes and automobiles only); returns its
+    ``to_dict()`` (``None`` for restoration configs)."""
     prior = build_prior(cfg)
     if prior is None:
         return None
     n = cfg["prior"].get("fit_n")
-    n = len(ds) if n is None else min(int(n), len(ds))
-    chunks = (first_images(torch.utils.data.Subset(ds, range(a, min(a + 1024, n))), 1024)
-              for a in range(0, n, 1024))
+    idx = test_indices(len(ds), len(ds) if n is None else n)
+    chunks = (first_images(torch.utils.data.Subset(ds, idx[a:a + 1024]), 1024)
+              for a in range(0, len(idx), 1024))
     return prior.fit_for(D, list(chunks)).to_dict()
 
 

@@ -47,6 +47,7 @@ import numpy as np
 import torch
 
 import cold.data as cdata
+from cold.build import test_indices
 from cold.degradations import DEGRADATION_PRESETS, degradation_preset
 from cold.presets import data_geometry
 from cold.sampling import METHODS
@@ -989,7 +990,7 @@ class Explorer:
 
     def prior_colors(self, model: str) -> PriorColors:
         """The fitted GMM of a generation model and the mean colours of its training images
-        (the first ``prior.fit_n`` of the train split, what the GMM was fitted on).  Without the
+        (``prior.fit_n`` evenly spaced ones of the train split, what the GMM was fitted on).  Without the
         dataset on disk: the mean colours of the bundled test images, or none."""
         m = self.generation_model(model)
         if model in self._colors:
@@ -1004,7 +1005,8 @@ class Explorer:
         if self.has_dataset(ds):
             try:
                 d = cdata.load_dataset(ds, "train", data_dir=self.data_dir)
-                means = _mean_colors(d.images[:fit_n] if fit_n else d.images)  # (N, C_native)
+                imgs = d.images[test_indices(len(d.images), fit_n)] if fit_n else d.images
+                means = _mean_colors(imgs)  # (N, C_native)
                 if means.shape[1] != C:
                     means = means.mean(dim=1, keepdim=True) if C == 1 else means.expand(-1, C)
                 data = means.numpy()

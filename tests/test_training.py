@@ -299,3 +299,27 @@ def test_model_card_command_reproduces_the_config():
     assert {k: rebuilt[k] for k in ("degradation", "model", "train", "prior", "data")} == \
         {k: cfg[k] for k in ("degradation", "model", "train", "prior", "data")}
     assert reproduce_flags(dict(preset_config("mnist-blur", "cpu"), step=1000)) == ""
+
+
+def test_prior_fit_n_spreads_over_a_class_sorted_split():
+    """``prior.fit_n`` takes evenly spaced training images: the first n of a class-sorted split
+    (CIFAR-10 here: airplanes, then automobiles) would give the prior a biased mean colour."""
+    from cold.build import build_degradation
+    from cold.training import fit_prior
+
+    class Sorted(torch.utils.data.Dataset):  # two "classes" of 50 solid images each
+        def __len__(self):
+            return 100
+
+        def __getitem__(self, i):
+            return torch.full((3, 8, 8), -0.8 if i < 50 else 0.6)
+
+    cfg = preset_config("cifar10-blur-generation", "smoke")
+    D = build_degradation(cfg)
+    for fit_n in (10, 7, None):
+        cfg["prior"]["fit_n"] = fit_n
+        means = torch.tensor(fit_prior(cfg, D, Sorted())["means"])
+        k = 100 if fit_n is None else fit_n
+        want = sum(-0.8 if i < 50 else 0.6 for i in (j * 100 // k for j in range(k))) / k
+        assert torch.allclose(means, torch.full((1, 3), want, dtype=means.dtype), atol=1e-4), fit_n
+        assert abs(want - (-0.8)) > 0.5  # the first fit_n images alone would all be -0.8
