@@ -6,7 +6,7 @@
     cold generate CHECKPOINT [--n N] [--noise-std 0.002] [--method M] [--steps K] [--seed S] [--out DIR]
     cold info CHECKPOINT
     cold export RUN --name NAME [--out models] [--force]
-    cold evaluate CHECKPOINT [--n N] [--steps K] [--out DIR]
+    cold evaluate CHECKPOINT [--n N] [--steps K] [--floor] [--out DIR]
     cold reproduce [--scale smoke|cpu|paper] [--only NAME ...]
     cold fidelity [--n N] [--only PRESET ...] [--out reports/fidelity]
     cold explore [--host 127.0.0.1] [--port 7860] [--model-dir DIR] [--share]
@@ -339,7 +339,8 @@ def cmd_evaluate(args) -> dict:
     if steps is not None and not 1 <= steps <= m.degradation.T:
         raise CLIError(f"--steps {steps} is out of range 1..{m.degradation.T} (T of {m.name})")
     common = dict(n=args.n, split=args.split, seed=args.seed, batch_size=args.batch_size,
-                  device=_device(args.device), progress=not args.no_progress, steps=steps)
+                  device=_device(args.device), progress=not args.no_progress, steps=steps,
+                  floor=args.floor)
     if task == "generation":
         result = evaluate_generation(m, noise_stds=tuple(args.noise_std or DEFAULT_NOISE_STDS),
                                      methods=tuple(args.methods or ("direct", "naive", "tacos")), **common)
@@ -480,6 +481,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--steps", type=int, default=None, metavar="K",
                    help="strided sampling (our extension): K evenly spaced steps from T to 0 for "
                         "Algorithm 1 and TACoS (default: all T steps, as the paper)")
+    s.add_argument("--floor", action="store_true",
+                   help="also score N real images of the other split (train for test): what perfect "
+                        "samples get at this N, since FID at small N is far above 0 even for them")
     s.add_argument("--no-progress", action="store_true", help="no progress bars")
     s.set_defaults(fn=cmd_evaluate)
 

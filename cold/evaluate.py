@@ -22,6 +22,9 @@ Conventions:
   starting points x_T from one generator seeded by ``seed`` (the same x_T for every sampler).
 * Every result carries the metadata needed to read it: N, split, seed, feature network,
   checkpoint, scale, training step, hardware, torch version and wall time.
+* ``floor=True`` adds what perfect samples score at this N: N evenly spaced real images of the
+  other split (train for test, test for train) against the same N images (``meta["floor"]``).
+  FID at small N is far above 0 even for them (CIFAR-10, N = 200: about 124).
 """
 from __future__ import annotations
 
@@ -53,13 +56,17 @@ RESTORATION_ROWS = {"degraded": "Degraded", "tacos": "Sampled (TACoS)",
                     "naive": "Sampled (Algorithm 1)", "direct": "Direct"}
 SAMPLER_NAMES = {"direct": "Direct", "naive": "Algorithm 1 (naive)", "tacos": "TACoS (Algorithm 2)"}
 DEFAULT_NOISE_STDS = (0.0, 0.002)
+FLOOR_SPLITS = {"test": "train", "train": "test"}  # the real images that give the floor
 FeatureFn = Callable[[torch.Tensor], np.ndarray]
 
 
 # ----------------------------------------------------------------------------- test images
-def _prepare(m, methods, n, batch_size, device, split):
+def _prepare(m, methods, n, batch_size, device, split, floor=False):
     """Checks and set-up shared by both evaluations: (methods, start time, device, x0, info)."""
     check_evaluable(m)
+    if floor and split not in FLOOR_SPLITS:
+        raise ValueError(f"evaluate: floor=True needs split 'test' or 'train' (the floor's real images "
+                         f"come from the other one); got split {split!r}")
     methods, n = _check_methods(methods), _check_n(n, batch_size)
     start = time.perf_counter()
     dev = _device(m, device)
@@ -138,26 +145,47 @@ class _Scorer:
 
     def __init__(self, real01: torch.Tensor, info: dict, features: FeatureFn | None, device,
                  feature_batch_size: int, progress: bool, seed: int, cache_dir=None):
-        self.real01, self.seed, self.seconds = real01, seed, 0.0
+        self.real01, self.seed, self.seconds, self.info = real01, seed, 0.0, info
         t0 = time.perf_counter()
         if features is None:
             self.network = FEATURE_NETWORK
             self.features = lambda x: M.features(x, batch_size=feature_batch_size, device=device,
                                                  progress=progress)
-            key = {k: info[k] for k in ("dataset", "split", "size", "channels", "n")}
-            self.reference = M.reference_stats(key, lambda: real01, cache_dir=cache_dir,
-                                               batch_size=feature_batch_size, device=device,
-                                               progress=progress)
+            self._cached = lambda key, images: M.reference_stats(
+                key, images, cache_dir=cache_dir, batch_size=feature_batch_size, device=device,
+                progress=progress)
+            self.reference = self._cached(self._key(info), lambda: real01)
         else:
             self.network = getattr(features, "__name__", type(features).__name__) + " (custom features)"
             self.features = features
+            self._cached = None
             self.reference = M.feature_stats(np.asarray(features(real01), np.float64))
         self.seconds += time.perf_counter() - t0
+
+    @staticmethod
+    def _key(info: dict) -> dict:
+        return {k: info[k] for k in ("dataset", "split", "size", "channels", "n")}
+
+    def floor(self, m) -> dict:
+        """The floor of FID/KID at this N: the same number of evenly spaced real images of the
+        *other* split (perfect samples) against the N evaluation images (Inception: cached)."""
+        other = FLOOR_SPLITS[self.info["split"]]
+        x0, info = test_images(m, self.info["n"], other)
+        images01 = M.to_unit_range(x0)
+        if self._cached is None:
+            return dict(split=other, n=info["n"], **self(images01, paired=False))
+        t0 = time.perf_counter()
+        f = self._cached(self._key(info), lambda: images01).features
+        self.seconds += time.perf_counter() - t0
+        return dict(split=other, n=info["n"], **self._scores(f, images01, paired=False))
 
     def __call__(self, images01: torch.Tensor, paired: bool) -> dict:
         t0 = time.perf_counter()
         f = np.asarray(self.features(images01), np.float64)
         self.seconds += time.perf_counter() - t0
+        return self._scores(f, images01, paired)
+
+    def _scores(self, f: np.ndarray, images01: torch.Tensor, paired: bool) -> dict:
         kid_mean, kid_std = M.kid_from_features(self.reference.features, f, KID_SUBSETS,
                                                 kid_subset_size(len(f)), seed=self.seed)
         row = dict(fid=M.fid_from_features(self.reference, M.feature_stats(f)),
@@ -211,7 +239,8 @@ def check_evaluable(m) -> None:
 def evaluate_restoration(m, n: int = 1000, split: str = "test", seed: int = 0, batch_size: int = 100,
                          device=None, methods: Sequence[str] = ("tacos", "direct"), progress: bool = True,
                          features: FeatureFn | None = None, feature_batch_size: int = 50,
-                         cache_dir=None, keep_images: bool = False, steps: int | None = None) -> dict:
+                         cache_dir=None, keep_images: bool = False, steps: int | None = None,
+                         floor: bool = False) -> dict:
     """Tables 1-4 and 6: Degraded, Sampled (TACoS) and Direct x FID, KID, SSIM, RMSE.
 
     Args:
@@ -228,11 +257,14 @@ def evaluate_restoration(m, n: int = 1000, split: str = "test", seed: int = 0, b
         keep_images: also return the [0, 1] image sets under ``"images"`` (not written to JSON).
         steps: strided sampling with K network calls (our extension, :func:`cold.sample`);
             ``None``: all T steps, as the paper.
+        floor: also score N real images of the other split against the same N images, what
+            perfect outputs would get at this N (``meta["floor"]``: split, n, fid, kid_mean,
+            kid_std; ``None`` when not asked).
 
     Returns ``{"meta": {...}, "rows": [{"key", "name", "fid", "kid_mean", "kid_std", "ssim",
     "rmse"}, ...]}``.
     """
-    methods, start, dev, x0, info = _prepare(m, methods, n, batch_size, device, split)
+    methods, start, dev, x0, info = _prepare(m, methods, n, batch_size, device, split, floor)
     n = info["n"]
     R, D = m.model, m.degradation
     states = _per_image_states(D, x0, seed)
@@ -257,6 +289,7 @@ def evaluate_restoration(m, n: int = 1000, split: str = "test", seed: int = 0, b
         images[key] = x01
         rows.append(dict(key=key, name=RESTORATION_ROWS[key], **scorer(x01, paired=True)))
     meta = _metadata(m, "restoration", info, seed, dev, batch_size, scorer.network)
+    meta["floor"] = scorer.floor(m) if floor else None
     states = ("one per image, drawn from a generator seeded by (seed, i)" if D.random
               else "none (deterministic degradation)")
     meta.update(methods=list(methods), states=states, steps=steps if steps is not None else "all (T)",
@@ -281,7 +314,8 @@ def evaluate_generation(m, n: int = 1000, noise_stds: Sequence[float] = DEFAULT_
                         methods: Sequence[str] = ("direct", "naive", "tacos"), seed: int = 0,
                         split: str = "test", batch_size: int = 100, device=None, progress: bool = True,
                         features: FeatureFn | None = None, feature_batch_size: int = 50,
-                        cache_dir=None, keep_images: bool = False, steps: int | None = None) -> dict:
+                        cache_dir=None, keep_images: bool = False, steps: int | None = None,
+                        floor: bool = False) -> dict:
     """Table 5 and Appendix A.7: FID and KID of N generated images against N test images.
 
     One row per (prior setting, sampler).  Prior settings are the ``noise_stds`` added to x_T
@@ -289,13 +323,13 @@ def evaluate_generation(m, n: int = 1000, noise_stds: Sequence[float] = DEFAULT_
     "Fixed Noise" (the sampled z is the state of every step) and "Estimated Noise" (the state
     is re-estimated at every step: DDIM).  All N starting points of a setting come from one
     generator seeded by ``seed`` and are shared by the samplers.  Other arguments (``steps``:
-    strided sampling) as :func:`evaluate_restoration`.  Returns ``{"meta": {...}, "rows": [{"setting", "noise_std",
+    strided sampling, ``floor``) as :func:`evaluate_restoration`.  Returns ``{"meta": {...}, "rows": [{"setting", "noise_std",
     "method", "name", "fid", "kid_mean", "kid_std"}, ...]}``.
     """
     if m.prior is None:
         raise ValueError(f"evaluate: {m.name} has no generation prior: it is a restoration model "
                          "(evaluate it with evaluate_restoration, or --task restoration)")
-    methods, start, dev, x0, info = _prepare(m, methods, n, batch_size, device, split)
+    methods, start, dev, x0, info = _prepare(m, methods, n, batch_size, device, split, floor)
     n = info["n"]
     R, D = m.model, m.degradation
     scorer = _Scorer(M.to_unit_range(x0), info, features, dev, feature_batch_size, progress, seed,
@@ -318,6 +352,7 @@ def evaluate_generation(m, n: int = 1000, noise_stds: Sequence[float] = DEFAULT_
             rows.append(dict(setting=s["setting"], noise_std=s["noise_std"], method=meth,
                              name=SAMPLER_NAMES[meth], **scorer(x01, paired=False)))
     meta = _metadata(m, "generation", info, seed, dev, batch_size, scorer.network)
+    meta["floor"] = scorer.floor(m) if floor else None
     meta.update(methods=list(methods), prior=m.prior.kind, steps=steps if steps is not None else "all (T)",
                 states="all N x_T (and states) of a setting from one generator seeded by seed, "
                        "shared by the samplers",
@@ -367,6 +402,12 @@ def format_markdown(result: dict) -> str:
         for r in rows:
             lines.append(f"| {r['name']} | {_num(r['fid'], 2)} | {_num(r['kid_mean'], 4)} ± "
                          f"{_num(r['kid_std'], 4)} | {_num(r['ssim'], 3)} | {_num(r['rmse'], 3)} |")
+    fl = m.get("floor")
+    if fl:
+        lines += ["", f"**Floor at this N:** {fl['n']} real images of the {fl['split']} split (evenly "
+                      f"spaced; what perfect {'samples' if gen else 'outputs'} would score) get FID "
+                      f"{_num(fl['fid'], 2)}, KID {_num(fl['kid_mean'], 4)} ± {_num(fl['kid_std'], 4)} "
+                      f"against the same {m['N']} {m['split']} images."]
     lines += [
         "",
         "Images are compared in [0, 1] (model outputs clamped); FID and KID are against the same "
@@ -375,7 +416,8 @@ def format_markdown(result: dict) -> str:
                                                        "with them."),
         "",
         f"> **Note:** FID is strongly biased at small N (it falls as N grows, and two disjoint sets of a "
-        f"few hundred real images already score far above 0), so compare FIDs only at equal N, and "
+        f"few hundred real images already score far above 0{'' if fl else ': --floor measures that'}), "
+        f"so compare FIDs only at equal N, and "
         f"with the paper's full-test-set numbers only loosely. KID is unbiased and given beside it.",
         "",
     ]

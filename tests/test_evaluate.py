@@ -167,9 +167,16 @@ def test_cli_restoration_with_inception(runs, tmp_path, monkeypatch, capsys):
 def test_generation_with_inception(runs, tmp_path):
     m = load(runs["cifar10-blur-generation"])
     r = E.evaluate_generation(m, n=N, noise_stds=(0.002,), methods=("tacos",), batch_size=8,
-                              device="cpu", progress=False, cache_dir=tmp_path)
+                              device="cpu", progress=False, cache_dir=tmp_path, floor=True)
     (row,) = r["rows"]
     assert r["meta"]["feature_network"] == E.FEATURE_NETWORK and row["fid"] > 0 and row["kid_std"] >= 0
+    # the floor's training images are embedded once and cached beside the test images' statistics
+    fl = r["meta"]["floor"]
+    assert fl["split"] == "train" and fl["n"] == N and fl["fid"] > 0
+    assert len(list(tmp_path.glob("*.npz"))) == 2
+    train01 = M.to_unit_range(E.test_images(m, N, "train")[0])
+    test01 = M.to_unit_range(E.test_images(m, N, "test")[0])
+    assert fl["fid"] == pytest.approx(M.fid(test01, train01, progress=False), rel=1e-6)
 
 
 def test_strided_evaluation(runs, restoration):
@@ -189,3 +196,26 @@ def test_strided_evaluation(runs, restoration):
     again = E.evaluate_restoration(mr, n=N, seed=3, batch_size=4, device="cpu", progress=False,
                                    features=projection, steps=mr.degradation.T)
     assert again["rows"] == res["rows"]
+
+
+def test_floor_scores_real_images_of_the_other_split(runs, restoration):
+    """floor=True: N real images of the other split against the same N images, the score of
+    perfect outputs at this N (here with the stand-in features, recomputed by hand)."""
+    m, _, plain = restoration
+    kw = dict(n=N, seed=3, batch_size=4, device="cpu", progress=False, features=projection)
+    r = E.evaluate_restoration(m, floor=True, **kw)
+    assert plain["meta"]["floor"] is None and r["rows"] == plain["rows"]
+    fl = r["meta"]["floor"]
+    test, _ = E.test_images(m, N, "test")
+    train, _ = E.test_images(m, N, "train")
+    want = M.fid_from_features(projection(M.to_unit_range(test)), projection(M.to_unit_range(train)))
+    assert fl["split"] == "train" and fl["n"] == N and fl["fid"] == pytest.approx(want)
+    assert f"**Floor at this N:** {N} real images of the train split" in E.format_markdown(r)
+    assert "Floor at this N" not in E.format_markdown(plain)
+    # evaluated on the training split, the floor comes from the test split
+    g = E.evaluate_generation(load(runs["cifar10-blur-generation"]), noise_stds=(0.002,),
+                              methods=("tacos",), split="train", floor=True, **kw)
+    assert g["meta"]["floor"]["split"] == "test" and g["meta"]["split"] == "train"
+    with pytest.raises(ValueError, match="floor=True needs split 'test' or 'train'"):
+        E.evaluate_restoration(m, split="all", floor=True, **kw)
+
