@@ -588,13 +588,14 @@ def evaluate_restoration(ctx: Context, m, methods=("tacos", "direct"), batch_siz
 
 
 def evaluate_generation(ctx: Context, m, noise_stds=(0.0, 0.002), methods=("direct", "naive", "tacos"),
-                        batch_size: int = 50) -> dict:
-    """:func:`cold.evaluate.evaluate_generation` with this run's N, seed, device and features."""
+                        batch_size: int = 50, floor: bool = False) -> dict:
+    """:func:`cold.evaluate.evaluate_generation` with this run's N, seed, device and features
+    (``floor``: also score N real training images, what perfect samples get at this N)."""
     from cold.evaluate import evaluate_generation as ev
 
     return ev(m, n=ctx.n_eval, noise_stds=noise_stds, methods=methods, seed=ctx.seed,
               batch_size=min(batch_size, ctx.n_eval), device=ctx.torch_device, progress=False,
-              features=ctx.features, keep_images=True)
+              features=ctx.features, keep_images=True, floor=floor)
 
 
 def restoration_figures(ctx: Context, m, result: dict, fig_name: str, title: str,
