@@ -74,6 +74,12 @@ def _prepare(m, methods, n, batch_size, device, split, floor=False):
     return methods, start, dev, x0, info
 
 
+def _floor_images(m, floor: bool, info: dict):
+    """The floor's real images of the other split, (x0, info), or None; loaded before sampling,
+    so that a missing split fails at once rather than after minutes of sampling."""
+    return test_images(m, info["n"], FLOOR_SPLITS[info["split"]]) if floor else None
+
+
 def test_images(m, n: int, split: str = "test") -> tuple[torch.Tensor, dict]:
     """The N evaluation images (N, C, H, W) in [-1, 1] of model ``m`` (:func:`cold.build.test_images`,
     evenly spaced over the split) and a description of them for reports."""
@@ -145,7 +151,7 @@ class _Scorer:
 
     def __init__(self, real01: torch.Tensor, info: dict, features: FeatureFn | None, device,
                  feature_batch_size: int, progress: bool, seed: int, cache_dir=None):
-        self.real01, self.seed, self.seconds, self.info = real01, seed, 0.0, info
+        self.real01, self.seed, self.seconds = real01, seed, 0.0
         t0 = time.perf_counter()
         if features is None:
             self.network = FEATURE_NETWORK
@@ -166,18 +172,17 @@ class _Scorer:
     def _key(info: dict) -> dict:
         return {k: info[k] for k in ("dataset", "split", "size", "channels", "n")}
 
-    def floor(self, m) -> dict:
-        """The floor of FID/KID at this N: the same number of evenly spaced real images of the
-        *other* split (perfect samples) against the N evaluation images (Inception: cached)."""
-        other = FLOOR_SPLITS[self.info["split"]]
-        x0, info = test_images(m, self.info["n"], other)
+    def floor(self, x0: torch.Tensor, info: dict) -> dict:
+        """The floor of FID/KID at this N: real images ``x0`` of the other split (perfect
+        samples, from :func:`_floor_images`) against the N evaluation images (Inception: cached)."""
         images01 = M.to_unit_range(x0)
+        out = dict(split=info["split"], n=info["n"])
         if self._cached is None:
-            return dict(split=other, n=info["n"], **self(images01, paired=False))
+            return dict(out, **self(images01, paired=False))
         t0 = time.perf_counter()
         f = self._cached(self._key(info), lambda: images01).features
         self.seconds += time.perf_counter() - t0
-        return dict(split=other, n=info["n"], **self._scores(f, images01, paired=False))
+        return dict(out, **self._scores(f, images01, paired=False))
 
     def __call__(self, images01: torch.Tensor, paired: bool) -> dict:
         t0 = time.perf_counter()
@@ -265,6 +270,7 @@ def evaluate_restoration(m, n: int = 1000, split: str = "test", seed: int = 0, b
     "rmse"}, ...]}``.
     """
     methods, start, dev, x0, info = _prepare(m, methods, n, batch_size, device, split, floor)
+    floor_set = _floor_images(m, floor, info)
     n = info["n"]
     R, D = m.model, m.degradation
     states = _per_image_states(D, x0, seed)
@@ -289,7 +295,7 @@ def evaluate_restoration(m, n: int = 1000, split: str = "test", seed: int = 0, b
         images[key] = x01
         rows.append(dict(key=key, name=RESTORATION_ROWS[key], **scorer(x01, paired=True)))
     meta = _metadata(m, "restoration", info, seed, dev, batch_size, scorer.network)
-    meta["floor"] = scorer.floor(m) if floor else None
+    meta["floor"] = scorer.floor(*floor_set) if floor_set else None
     states = ("one per image, drawn from a generator seeded by (seed, i)" if D.random
               else "none (deterministic degradation)")
     meta.update(methods=list(methods), states=states, steps=steps if steps is not None else "all (T)",
@@ -330,6 +336,7 @@ def evaluate_generation(m, n: int = 1000, noise_stds: Sequence[float] = DEFAULT_
         raise ValueError(f"evaluate: {m.name} has no generation prior: it is a restoration model "
                          "(evaluate it with evaluate_restoration, or --task restoration)")
     methods, start, dev, x0, info = _prepare(m, methods, n, batch_size, device, split, floor)
+    floor_set = _floor_images(m, floor, info)
     n = info["n"]
     R, D = m.model, m.degradation
     scorer = _Scorer(M.to_unit_range(x0), info, features, dev, feature_batch_size, progress, seed,
@@ -352,7 +359,7 @@ def evaluate_generation(m, n: int = 1000, noise_stds: Sequence[float] = DEFAULT_
             rows.append(dict(setting=s["setting"], noise_std=s["noise_std"], method=meth,
                              name=SAMPLER_NAMES[meth], **scorer(x01, paired=False)))
     meta = _metadata(m, "generation", info, seed, dev, batch_size, scorer.network)
-    meta["floor"] = scorer.floor(m) if floor else None
+    meta["floor"] = scorer.floor(*floor_set) if floor_set else None
     meta.update(methods=list(methods), prior=m.prior.kind, steps=steps if steps is not None else "all (T)",
                 states="all N x_T (and states) of a setting from one generator seeded by seed, "
                        "shared by the samplers",
