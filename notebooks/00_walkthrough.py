@@ -88,7 +88,7 @@ import torch  # noqa: E402
 import cold  # noqa: E402
 
 ctx = C.setup("00_walkthrough", scale=scale, device=device, n_eval=n_eval, seed=seed, out_dir=out_dir,
-              run_root=run_root, fid_features=fid_features)
+              run_root=run_root, fid_features=fid_features, uses_fid=False)
 
 # %%
 import math

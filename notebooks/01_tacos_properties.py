@@ -92,7 +92,7 @@ import torch  # noqa: E402
 import cold  # noqa: E402
 
 ctx = C.setup("01_tacos_properties", scale=scale, device=device, n_eval=n_eval, seed=seed, out_dir=out_dir,
-              run_root=run_root, fid_features=fid_features)
+              run_root=run_root, fid_features=fid_features, uses_fid=False)
 
 # %%
 

@@ -496,14 +496,15 @@ class Context:
 
 def setup(notebook: str, scale: str = "smoke", device: str = "auto", n_eval: int | None = None,
           seed: int = 0, out_dir: str | None = None, run_root: str | None = None,
-          fid_features: str = "inception") -> Context:
+          fid_features: str = "inception", uses_fid: bool = True) -> Context:
     """Resolve a notebook's parameters and prepare its report directory.
 
     ``out_dir`` defaults to the scratch folder ``<repo>/scratch/<notebook>`` (the committed
     ``reports/<notebook>`` is written only when asked for, as ``cold reproduce`` does),
     ``run_root`` (where models are trained) to ``<repo>/runs``, ``n_eval`` to
     :data:`DEFAULT_N_EVAL` of the scale.  At the ``demo`` scale, FID falls back to the pixel
-    stand-in (with a note) when the FID Inception weights are not installed.
+    stand-in (with a note) when the FID Inception weights are not installed; notebooks that show
+    no FID pass ``uses_fid=False`` and get neither the check nor the note.
     """
     import torch
 
@@ -517,7 +518,7 @@ def setup(notebook: str, scale: str = "smoke", device: str = "auto", n_eval: int
     n = int(n_eval) if n_eval is not None else DEFAULT_N_EVAL[scale]
     if n < 2:
         raise ValueError(f"n_eval must be at least 2 (FID needs a covariance), got {n}")
-    if scale == "demo" and fid_features == "inception":
+    if uses_fid and scale == "demo" and fid_features == "inception":
         from cold.metrics import find_inception_weights
 
         try:
@@ -533,7 +534,7 @@ def setup(notebook: str, scale: str = "smoke", device: str = "auto", n_eval: int
     ctx = Context(notebook=notebook, scale=scale, device=device or "auto", n_eval=n, seed=int(seed),
                   out_dir=out.resolve(), run_root=runs.resolve(), fid_features=fid_features)
     print(f"{notebook}: scale {scale}, N = {n}, seed {seed}, device {ctx.torch_device}, "
-          f"features: {fid_features}\n  reports -> {ctx.out_dir}\n  models  -> {ctx.run_root}\n"
+          f"features: {fid_features if uses_fid else 'none (no FID here)'}\n  reports -> {ctx.out_dir}\n  models  -> {ctx.run_root}\n"
           f"  hardware: {ctx.hardware}; python {sys.version.split()[0]}, torch {torch.__version__}")
     return ctx
 

@@ -354,3 +354,21 @@ def test_demo_scale_uses_shipped_models_and_scratch(common, monkeypatch, tmp_pat
     assert ctx.shipped("cifar10-snow") is None
     with pytest.raises(ValueError, match="scale must be one of"):
         common.setup("02_deblurring", scale="huge", out_dir=str(tmp_path / "x"))
+
+
+def test_fid_stand_in_note_only_where_fid_is_shown(common, monkeypatch, tmp_path, capsys):
+    """Without the Inception weights a demo run of a notebook with FID tables falls back to the
+    pixel stand-in and says so; the walkthrough and TACoS notebooks show no FID and stay quiet."""
+    import cold.metrics
+
+    def missing(*a, **k):
+        raise FileNotFoundError("no weights")
+
+    monkeypatch.setattr(cold.metrics, "find_inception_weights", missing)
+    monkeypatch.setattr(common, "SCRATCH", tmp_path / "scratch")
+    ctx = common.setup("02_deblurring", scale="demo", device="cpu")
+    assert ctx.fid_features == "pixels" and "pixel stand-in" in capsys.readouterr().out
+    ctx = common.setup("00_walkthrough", scale="demo", device="cpu", uses_fid=False)
+    out = capsys.readouterr().out
+    assert "stand-in" not in out and "features: none (no FID here)" in out
+
