@@ -48,7 +48,7 @@ from .sampling import METHODS, sample
 from .utils import atomic_write_text, hardware, jsonable, resolve_device
 
 __all__ = ["FEATURE_NETWORK", "evaluate_restoration", "evaluate_generation", "test_images",
-           "test_indices", "kid_subset_size", "format_markdown", "write_report"]
+           "test_indices", "reference_key", "kid_subset_size", "format_markdown", "write_report"]
 
 FEATURE_NETWORK = f"TF Inception-v3 (FID, pool3 2048-d), sha256 {M.FID_WEIGHTS_SHA256}"
 KID_SUBSETS, KID_SUBSET_SIZE = 100, 1000
@@ -61,12 +61,9 @@ FeatureFn = Callable[[torch.Tensor], np.ndarray]
 
 
 # ----------------------------------------------------------------------------- test images
-def _prepare(m, methods, n, batch_size, device, split, floor=False):
+def _prepare(m, methods, n, batch_size, device, split):
     """Checks and set-up shared by both evaluations: (methods, start time, device, x0, info)."""
     check_evaluable(m)
-    if floor and split not in FLOOR_SPLITS:
-        raise ValueError(f"evaluate: floor=True needs split 'test' or 'train' (the floor's real images "
-                         f"come from the other one); got split {split!r}")
     methods, n = _check_methods(methods), _check_n(n, batch_size)
     start = time.perf_counter()
     dev = _device(m, device)
@@ -76,8 +73,19 @@ def _prepare(m, methods, n, batch_size, device, split, floor=False):
 
 def _floor_images(m, floor: bool, info: dict):
     """The floor's real images of the other split, (x0, info), or None; loaded before sampling,
-    so that a missing split fails at once rather than after minutes of sampling."""
-    return test_images(m, info["n"], FLOOR_SPLITS[info["split"]]) if floor else None
+    so that a wrong or missing split fails at once rather than after minutes of sampling."""
+    if not floor:
+        return None
+    if info["split"] not in FLOOR_SPLITS:
+        raise ValueError(f"evaluate: floor=True needs split 'test' or 'train' (the floor's real images "
+                         f"come from the other one); got split {info['split']!r}")
+    return test_images(m, info["n"], FLOOR_SPLITS[info["split"]])
+
+
+def reference_key(info: dict) -> dict:
+    """The :func:`cold.metrics.reference_stats` cache key of an image set described by ``info``
+    (from :func:`test_images`): dataset, split, size, channels and N."""
+    return {k: info[k] for k in ("dataset", "split", "size", "channels", "n")}
 
 
 def test_images(m, n: int, split: str = "test") -> tuple[torch.Tensor, dict]:
@@ -160,17 +168,13 @@ class _Scorer:
             self._cached = lambda key, images: M.reference_stats(
                 key, images, cache_dir=cache_dir, batch_size=feature_batch_size, device=device,
                 progress=progress)
-            self.reference = self._cached(self._key(info), lambda: real01)
+            self.reference = self._cached(reference_key(info), lambda: real01)
         else:
             self.network = getattr(features, "__name__", type(features).__name__) + " (custom features)"
             self.features = features
             self._cached = None
             self.reference = M.feature_stats(np.asarray(features(real01), np.float64))
         self.seconds += time.perf_counter() - t0
-
-    @staticmethod
-    def _key(info: dict) -> dict:
-        return {k: info[k] for k in ("dataset", "split", "size", "channels", "n")}
 
     def floor(self, x0: torch.Tensor, info: dict) -> dict:
         """The floor of FID/KID at this N: real images ``x0`` of the other split (perfect
@@ -180,7 +184,7 @@ class _Scorer:
         if self._cached is None:
             return dict(out, **self(images01, paired=False))
         t0 = time.perf_counter()
-        f = self._cached(self._key(info), lambda: images01).features
+        f = self._cached(reference_key(info), lambda: images01).features
         self.seconds += time.perf_counter() - t0
         return dict(out, **self._scores(f, images01, paired=False))
 
@@ -269,7 +273,7 @@ def evaluate_restoration(m, n: int = 1000, split: str = "test", seed: int = 0, b
     Returns ``{"meta": {...}, "rows": [{"key", "name", "fid", "kid_mean", "kid_std", "ssim",
     "rmse"}, ...]}``.
     """
-    methods, start, dev, x0, info = _prepare(m, methods, n, batch_size, device, split, floor)
+    methods, start, dev, x0, info = _prepare(m, methods, n, batch_size, device, split)
     floor_set = _floor_images(m, floor, info)
     n = info["n"]
     R, D = m.model, m.degradation
@@ -335,7 +339,7 @@ def evaluate_generation(m, n: int = 1000, noise_stds: Sequence[float] = DEFAULT_
     if m.prior is None:
         raise ValueError(f"evaluate: {m.name} has no generation prior: it is a restoration model "
                          "(evaluate it with evaluate_restoration, or --task restoration)")
-    methods, start, dev, x0, info = _prepare(m, methods, n, batch_size, device, split, floor)
+    methods, start, dev, x0, info = _prepare(m, methods, n, batch_size, device, split)
     floor_set = _floor_images(m, floor, info)
     n = info["n"]
     R, D = m.model, m.degradation
